@@ -1,0 +1,83 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kptdev/krm-functions-sdk/go/fn"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	sigsjson "sigs.k8s.io/json"
+	sigsyaml "sigs.k8s.io/yaml"
+)
+
+// ExpectedKinds names what the function accepts as its functionConfig.
+var ExpectedKinds = fmt.Sprintf("%s.%s.%s, or a ConfigMap with the keys %s",
+	Kind, Version, Group, strings.Join(configMapKeys, ", "))
+
+// Load decodes, defaults and validates the functionConfig. Every problem is
+// returned at once, each with the field it is about.
+func Load(obj *fn.KubeObject) (*WorkloadIsolation, field.ErrorList) {
+	if obj == nil || obj.IsEmpty() {
+		return nil, field.ErrorList{field.Required(field.NewPath("functionConfig"),
+			"no functionConfig given; expected "+ExpectedKinds)}
+	}
+	var w *WorkloadIsolation
+	var errs field.ErrorList
+	switch {
+	case obj.IsGVK(Group, Version, Kind):
+		w, errs = decodeStrict([]byte(obj.String()))
+	case obj.IsGVK("", "v1", "ConfigMap"):
+		w, errs = fromConfigMap(obj)
+	default:
+		return nil, field.ErrorList{field.Invalid(field.NewPath("kind"), obj.GetAPIVersion()+" "+obj.GetKind(),
+			fmt.Sprintf("unsupported functionConfig %s.%s; expected %s", obj.GetKind(), obj.GetAPIVersion(), ExpectedKinds))}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	w.Default()
+	if errs := w.Validate(); len(errs) > 0 {
+		return nil, errs
+	}
+	return w, nil
+}
+
+// decodeStrict rejects unknown and duplicate fields, because a misspelt field
+// would otherwise be dropped and silently disable isolation.
+func decodeStrict(data []byte) (*WorkloadIsolation, field.ErrorList) {
+	jsonData, err := sigsyaml.YAMLToJSON(data)
+	if err != nil {
+		return nil, field.ErrorList{decodeError(field.NewPath("functionConfig"), "not valid YAML: "+err.Error())}
+	}
+	w := &WorkloadIsolation{}
+	strictErrs, err := sigsjson.UnmarshalStrict(jsonData, w)
+	if err != nil {
+		return nil, field.ErrorList{decodeError(field.NewPath("functionConfig"), decodeErrorMessage(err))}
+	}
+	var errs field.ErrorList
+	for _, e := range strictErrs {
+		fe, ok := e.(sigsjson.FieldError)
+		if !ok {
+			errs = append(errs, decodeError(field.NewPath("functionConfig"), e.Error()))
+			continue
+		}
+		detail := e.Error()
+		if strings.HasPrefix(detail, "unknown field") {
+			detail = "unknown field; check its spelling, a misspelt field would silently change what is isolated"
+		}
+		errs = append(errs, decodeError(field.NewPath(fe.FieldPath()), detail))
+	}
+	return w, errs
+}
+
+// decodeErrorMessage makes encoding/json's type errors name the field the
+// way users write it in YAML.
+func decodeErrorMessage(err error) string {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "json: ")
+	return strings.Replace(msg, "Go struct field ", "field ", 1)
+}
+
+func decodeError(path *field.Path, detail string) *field.Error {
+	return field.Invalid(path, field.OmitValueType{}, detail)
+}

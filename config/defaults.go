@@ -1,0 +1,13 @@
+package config
+
+// Default fills in what the user may leave out. It is idempotent.
+func (w *WorkloadIsolation) Default() {
+	p := &w.Spec.Placement
+	if p.NodeAffinity == "" {
+		p.NodeAffinity = AffinityRequired
+	}
+	if p.NodeAffinity == AffinityPreferred && p.PreferredWeight == nil {
+		weight := DefaultPreferredWeight
+		p.PreferredWeight = &weight
+	}
+}

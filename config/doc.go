@@ -1,0 +1,2 @@
+// Package config defines, decodes, defaults and validates the WorkloadIsolation functionConfig.
+package config

@@ -1,0 +1,2 @@
+// Package typedyaml converts between kyaml nodes and the Kubernetes API types, which only carry json tags.
+package typedyaml

@@ -1,0 +1,255 @@
+package placement
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/isolate-workloads/isolate-workloads/config"
+	"github.com/isolate-workloads/isolate-workloads/internal/typedyaml"
+)
+
+// The pod spec fields placement reads and writes.
+const (
+	fieldTolerations  = "tolerations"
+	fieldAffinity     = "affinity"
+	fieldNodeSelector = "nodeSelector"
+)
+
+var requiredPath = []string{"nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms"}
+var preferredPath = []string{"nodeAffinity", "preferredDuringSchedulingIgnoredDuringExecution"}
+
+// Read decodes the scheduling fields of a pod spec. A field of the wrong
+// shape is an error that names it: the function will not guess.
+func Read(podSpec *yaml.RNode, path *field.Path) (Scheduling, field.ErrorList) {
+	var s Scheduling
+	var errs field.ErrorList
+	if n := value(podSpec, fieldTolerations); n != nil {
+		p := path.Child(fieldTolerations)
+		if err := expectKind(n, yaml.SequenceNode, p); err != nil {
+			errs = append(errs, err)
+		} else {
+			for i, el := range n.Content {
+				if err := expectKind(el, yaml.MappingNode, p.Index(i)); err != nil {
+					errs = append(errs, err)
+				}
+			}
+			if len(errs) == 0 {
+				errs = append(errs, decode(n, &s.Tolerations, p)...)
+			}
+		}
+	}
+	if n := value(podSpec, fieldAffinity); n != nil {
+		p := path.Child(fieldAffinity)
+		if err := expectKind(n, yaml.MappingNode, p); err != nil {
+			errs = append(errs, err)
+		} else {
+			errs = append(errs, checkAffinityShape(n, p)...)
+			if len(errs) == 0 {
+				errs = append(errs, decode(n, &s.Affinity, p)...)
+			}
+		}
+	}
+	if n := value(podSpec, fieldNodeSelector); n != nil {
+		p := path.Child(fieldNodeSelector)
+		if err := expectKind(n, yaml.MappingNode, p); err != nil {
+			errs = append(errs, err)
+		} else {
+			errs = append(errs, decode(n, &s.NodeSelector, p)...)
+		}
+	}
+	return s, errs
+}
+
+// checkAffinityShape checks the lists placement appends to, so that an error
+// names the exact field rather than a decoder's type name.
+func checkAffinityShape(affinity *yaml.Node, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if terms := valueAt(affinity, requiredPath...); terms != nil {
+		p := child(path, requiredPath)
+		if err := expectKind(terms, yaml.SequenceNode, p); err != nil {
+			return append(errs, err)
+		}
+		for i, term := range terms.Content {
+			if err := expectKind(term, yaml.MappingNode, p.Index(i)); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if exprs := valueAt(term, "matchExpressions"); exprs != nil {
+				if err := expectKind(exprs, yaml.SequenceNode, p.Index(i).Child("matchExpressions")); err != nil {
+					errs = append(errs, err)
+				}
+			}
+		}
+	}
+	if pref := valueAt(affinity, preferredPath...); pref != nil {
+		if err := expectKind(pref, yaml.SequenceNode, child(path, preferredPath)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+func child(path *field.Path, names []string) *field.Path {
+	return path.Child(names[0], names[1:]...)
+}
+
+func decode(n *yaml.Node, out any, path *field.Path) field.ErrorList {
+	if err := typedyaml.Decode(n, out); err != nil {
+		return field.ErrorList{field.Invalid(path, field.OmitValueType{}, "cannot be read: "+err.Error())}
+	}
+	return nil
+}
+
+var kindNames = map[yaml.Kind]string{
+	yaml.SequenceNode: "a list", yaml.MappingNode: "a map", yaml.ScalarNode: "a scalar",
+	yaml.AliasNode: "an alias", yaml.DocumentNode: "a document",
+}
+
+func expectKind(n *yaml.Node, want yaml.Kind, path *field.Path) *field.Error {
+	if n.Kind == want {
+		return nil
+	}
+	return field.TypeInvalid(path, field.OmitValueType{}, fmt.Sprintf("must be %s, not %s", kindNames[want], kindNames[n.Kind]))
+}
+
+// value returns the value node of a field, or nil when the field is absent or null.
+func value(parent *yaml.RNode, name string) *yaml.Node {
+	return valueAt(parent.YNode(), name)
+}
+
+func valueAt(n *yaml.Node, names ...string) *yaml.Node {
+	for _, name := range names {
+		if n == nil || n.Kind != yaml.MappingNode {
+			return nil
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == name {
+				next = n.Content[i+1]
+				break
+			}
+		}
+		n = next
+	}
+	if n == nil || isNull(n) {
+		return nil
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagNull
+}
+
+// ApplyTo writes the plan into the pod spec node. Existing entries, their
+// order and their comments stay as they are; the new ones are appended.
+func (p Plan) ApplyTo(podSpec *yaml.RNode) error {
+	spec := podSpec.YNode()
+	if len(p.AddTolerations) > 0 {
+		if err := appendTyped(ensure(spec, yaml.SequenceNode, fieldTolerations), p.AddTolerations); err != nil {
+			return err
+		}
+	}
+	if !p.Required.Empty() {
+		terms := ensure(spec, yaml.SequenceNode, append([]string{fieldAffinity}, requiredPath...)...)
+		if p.Required.NewTerm != nil {
+			if err := appendTyped(terms, []any{p.Required.NewTerm}); err != nil {
+				return err
+			}
+		}
+		for i, add := range p.Required.AddToTerm {
+			if len(add) == 0 {
+				continue
+			}
+			if err := appendTyped(ensure(terms.Content[i], yaml.SequenceNode, "matchExpressions"), add); err != nil {
+				return err
+			}
+		}
+	}
+	if !p.Preferred.Empty() {
+		list := ensure(spec, yaml.SequenceNode, append([]string{fieldAffinity}, preferredPath...)...)
+		if p.Preferred.Add != nil {
+			if err := appendTyped(list, []any{p.Preferred.Add}); err != nil {
+				return err
+			}
+		}
+		if p.Preferred.SetWeight != nil {
+			weight := ensure(list.Content[p.Preferred.Index], yaml.ScalarNode, "weight")
+			weight.Tag, weight.Value = yaml.NodeTagInt, fmt.Sprint(*p.Preferred.SetWeight)
+		}
+	}
+	if len(p.AddNodeSelector) > 0 {
+		ns := ensure(spec, yaml.MappingNode, fieldNodeSelector)
+		for _, k := range config.SortedKeys(p.AddNodeSelector) {
+			ns.Content = append(ns.Content,
+				&yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: k},
+				&yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: p.AddNodeSelector[k]})
+		}
+	}
+	return nil
+}
+
+func appendTyped[T any](list *yaml.Node, items []T) error {
+	for _, it := range items {
+		n, err := typedyaml.Encode(it)
+		if err != nil {
+			return err
+		}
+		list.Content = append(list.Content, n)
+	}
+	return nil
+}
+
+// ensure walks down the named fields, creating maps on the way and a node of
+// the given kind at the end, and replacing a null value in place so that its
+// key keeps its comments. Read has checked the shapes before.
+func ensure(n *yaml.Node, kind yaml.Kind, names ...string) *yaml.Node {
+	for i, name := range names {
+		want := yaml.MappingNode
+		if i == len(names)-1 {
+			want = kind
+		}
+		var next *yaml.Node
+		for j := 0; j+1 < len(n.Content); j += 2 {
+			if n.Content[j].Value == name {
+				next = n.Content[j+1]
+				if isNull(next) {
+					*next = *newNode(want)
+				}
+				toBlockStyle(n.Content[j], next)
+				break
+			}
+		}
+		if next == nil {
+			next = newNode(want)
+			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: name}, next)
+		}
+		n = next
+	}
+	return n
+}
+
+// toBlockStyle turns a flow collection such as `tolerations: [] # why` into a
+// block one, so appended entries get a line each. The comment moves to the key,
+// where the encoder writes it on the same line as before.
+func toBlockStyle(key, value *yaml.Node) {
+	if value.Style&yaml.FlowStyle == 0 {
+		return
+	}
+	value.Style &^= yaml.FlowStyle
+	if value.LineComment != "" && key.LineComment == "" {
+		key.LineComment, value.LineComment = value.LineComment, ""
+	}
+}
+
+func newNode(kind yaml.Kind) *yaml.Node {
+	switch kind {
+	case yaml.SequenceNode:
+		return &yaml.Node{Kind: kind, Tag: yaml.NodeTagSeq}
+	case yaml.MappingNode:
+		return &yaml.Node{Kind: kind, Tag: yaml.NodeTagMap}
+	}
+	return &yaml.Node{Kind: kind}
+}

@@ -1,0 +1,2 @@
+// Package selection decides which resources a WorkloadIsolation selects and excludes.
+package selection

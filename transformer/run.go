@@ -1,0 +1,160 @@
+package transformer
+
+import (
+	"fmt"
+
+	"github.com/kptdev/krm-functions-sdk/go/fn"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/isolate-workloads/isolate-workloads/config"
+	"github.com/isolate-workloads/isolate-workloads/placement"
+	"github.com/isolate-workloads/isolate-workloads/selection"
+	"github.com/isolate-workloads/isolate-workloads/workload"
+)
+
+// Run is the KRM function: it pins the selected workloads of rl to the node
+// pool of rl.FunctionConfig. When any error is found, no item is changed.
+func Run(rl *fn.ResourceList) (bool, error) {
+	cfg, errs := config.Load(rl.FunctionConfig)
+	if len(errs) > 0 {
+		for _, e := range errs {
+			rl.Results = append(rl.Results, configResult(e, rl.FunctionConfig))
+		}
+		return false, nil
+	}
+	run := newIsolation(cfg)
+	run.plan(rl.Items)
+	rl.Results = append(rl.Results, run.results...)
+	if run.failed() {
+		rl.Results = append(rl.Results, fn.GeneralResult(
+			fmt.Sprintf("no resource was changed: %s found", plural(run.errors, "error")), fn.Error))
+		return false, nil
+	}
+	if err := run.apply(); err != nil {
+		return false, err
+	}
+	rl.Results = append(rl.Results, run.summary())
+	return true, nil
+}
+
+// isolation is one run over the items.
+type isolation struct {
+	cfg     *config.WorkloadIsolation
+	matcher *selection.Matcher
+	table   *workload.Table
+	pool    placement.Pool
+	opts    placement.Options
+
+	changes []change
+	results fn.Results
+	errors  int
+	stats   stats
+}
+
+type stats struct {
+	selected, changed, alreadyIsolated, notWorkloads int
+}
+
+// change is a planned edit of one pod spec.
+type change struct {
+	podSpec *yaml.RNode
+	plan    placement.Plan
+}
+
+func newIsolation(cfg *config.WorkloadIsolation) *isolation {
+	spec := field.NewPath("spec")
+	matcher, _ := selection.Compile(cfg.Spec.Selectors, cfg.Spec.Excludes, spec.Child("selectors"), spec.Child("excludes"))
+	pool, opts := placement.FromConfig(cfg)
+	return &isolation{cfg: cfg, matcher: matcher, table: workload.NewTable(cfg.Spec.AdditionalPodSpecPaths), pool: pool, opts: opts}
+}
+
+func (r *isolation) failed() bool { return r.errors > 0 }
+
+func (r *isolation) plan(items fn.KubeObjects) {
+	for i, obj := range items {
+		if obj.IsLocalConfig() || !r.matcher.Selected(resourceOf(obj)) {
+			continue
+		}
+		row, ok := r.table.Lookup(obj.GroupVersionKind())
+		if !ok {
+			r.stats.notWorkloads++
+			continue
+		}
+		r.stats.selected++
+		// The SDK hides the YAML node; moving it out and back in costs no copy.
+		rn := obj.MoveToResourceNode()
+		items[i] = fn.MoveToKubeObject(yaml.NewRNode(rn.YNode()))
+		r.planWorkload(items[i], rn, row)
+	}
+}
+
+func (r *isolation) planWorkload(obj *fn.KubeObject, rn *yaml.RNode, row workload.PodSpecPath) {
+	fields := row.Fields()
+	path := field.NewPath(fields[0], fields[1:]...)
+	podSpec, err := rn.Pipe(yaml.Lookup(fields...))
+	if err != nil || podSpec == nil || podSpec.YNode().Kind != yaml.MappingNode {
+		r.fail(obj, field.Required(path, fmt.Sprintf("a selected %s needs a pod spec (a map) at %s to be isolated", obj.GetKind(), path)))
+		return
+	}
+	scheduling, errs := placement.Read(podSpec, path)
+	if len(errs) == 0 {
+		var plan placement.Plan
+		plan, errs = placement.PlanFor(scheduling, r.pool, r.opts, path)
+		if len(errs) == 0 {
+			r.record(obj, podSpec, plan, path)
+		}
+	}
+	for _, e := range errs {
+		r.fail(obj, e)
+	}
+	if nodeName := podSpec.Field("nodeName"); nodeName != nil && !yaml.IsYNodeEmptyDoc(nodeName.Value.YNode()) {
+		res := objectResult(obj, fn.Warning, path.Child("nodeName").String(),
+			"spec.nodeName bypasses the scheduler, so taints and affinity do not decide where this pod runs; remove nodeName to isolate it")
+		r.results = append(r.results, res)
+	}
+}
+
+func (r *isolation) record(obj *fn.KubeObject, podSpec *yaml.RNode, plan placement.Plan, path *field.Path) {
+	if plan.Empty() {
+		r.stats.alreadyIsolated++
+		return
+	}
+	r.stats.changed++
+	r.changes = append(r.changes, change{podSpec: podSpec, plan: plan})
+	r.results = append(r.results, objectResult(obj, fn.Info, path.String(),
+		fmt.Sprintf("isolated onto node pool %q: added %s", r.pool.Name, plan.Summary())))
+}
+
+func (r *isolation) fail(obj *fn.KubeObject, e *field.Error) {
+	r.errors++
+	r.results = append(r.results, objectResult(obj, fn.Error, e.Field, e.ErrorBody()))
+}
+
+func (r *isolation) apply() error {
+	for _, c := range r.changes {
+		if err := c.plan.ApplyTo(c.podSpec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *isolation) summary() *fn.Result {
+	s := r.stats
+	if s.selected == 0 {
+		msg := fmt.Sprintf("no workload matched the selectors; nothing was isolated onto node pool %q", r.pool.Name)
+		if s.notWorkloads > 0 {
+			msg += fmt.Sprintf(" (%s matched but carry no pod spec)", plural(s.notWorkloads, "object"))
+		}
+		return fn.GeneralResult(msg, fn.Warning)
+	}
+	msg := fmt.Sprintf("isolated %d of %s onto node pool %q", s.changed, plural(s.selected, "selected workload"), r.pool.Name)
+	if s.alreadyIsolated > 0 {
+		msg += fmt.Sprintf("; %d already isolated", s.alreadyIsolated)
+	}
+	if s.notWorkloads > 0 {
+		msg += fmt.Sprintf("; skipped %s that carry no pod spec", plural(s.notWorkloads, "selected object"))
+	}
+	return fn.GeneralResult(msg, fn.Info)
+}

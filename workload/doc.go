@@ -1,0 +1,2 @@
+// Package workload knows which kinds carry a pod spec and where it lives.
+package workload
