@@ -5,14 +5,24 @@ import (
 	"strings"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	sigsjson "sigs.k8s.io/json"
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
+// kindString spells a kind the way kubectl explain and API errors do: Kind.version.group.
+func kindString(gvk schema.GroupVersionKind) string {
+	s := gvk.Kind + "." + gvk.Version
+	if gvk.Group != "" {
+		s += "." + gvk.Group
+	}
+	return s
+}
+
 // ExpectedKinds names what the function accepts as its functionConfig.
-var ExpectedKinds = fmt.Sprintf("%s.%s.%s, or a ConfigMap with the keys %s",
-	Kind, Version, Group, strings.Join(configMapKeys, ", "))
+var ExpectedKinds = fmt.Sprintf("%s, or a ConfigMap with the keys %s",
+	kindString(schema.GroupVersionKind{Group: Group, Version: Version, Kind: Kind}), strings.Join(configMapKeys, ", "))
 
 // Load decodes, defaults and validates the functionConfig. Every problem is
 // returned at once, each with the field it is about.
@@ -29,8 +39,8 @@ func Load(obj *fn.KubeObject) (*WorkloadIsolation, field.ErrorList) {
 	case obj.IsGVK("", "v1", "ConfigMap"):
 		w, errs = fromConfigMap(obj)
 	default:
-		return nil, field.ErrorList{field.Invalid(field.NewPath("kind"), obj.GetAPIVersion()+" "+obj.GetKind(),
-			fmt.Sprintf("unsupported functionConfig %s.%s; expected %s", obj.GetKind(), obj.GetAPIVersion(), ExpectedKinds))}
+		return nil, field.ErrorList{decodeError(field.NewPath("kind"),
+			fmt.Sprintf("unsupported functionConfig %s; expected %s", kindString(obj.GroupVersionKind()), ExpectedKinds))}
 	}
 	if len(errs) > 0 {
 		return nil, errs

@@ -5,6 +5,7 @@ import (
 	"maps"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/isolate-workloads/isolate-workloads/config"
@@ -96,8 +97,8 @@ func PlanFor(s Scheduling, pool Pool, opts Options, path *field.Path) (Plan, fie
 	}
 	if !CanLandOnPool(plan.Apply(s), pool) {
 		errs = append(errs, field.Invalid(conflictPath(s, path), field.OmitValueType{},
-			fmt.Sprintf("no node of pool %q can satisfy this workload's existing node affinity or nodeSelector together with the pool's labels %v; "+
-				"it would stay Pending. Remove the contradicting requirement or exclude the workload", pool.Name, pool.Labels)))
+			fmt.Sprintf("no node of pool %q can satisfy this workload's existing node affinity or nodeSelector together with the pool's labels %s; "+
+				"it would stay Pending. Remove the contradicting requirement or exclude the workload", pool.Name, labels.Set(pool.Labels))))
 		return Plan{}, errs
 	}
 	return plan, nil

@@ -36,7 +36,16 @@ func configResult(e *field.Error, cfg *fn.KubeObject) *fn.Result {
 	if cfg == nil || cfg.IsEmpty() {
 		return fn.GeneralResult(e.Error(), fn.Error)
 	}
-	return objectResult(cfg, fn.Error, e.Field, fmt.Sprintf("invalid functionConfig: %s", e.Error()))
+	return objectResult(cfg, fn.Error, e.Field, fmt.Sprintf("invalid functionConfig: %s: %s", e.Field, errorDetail(e)))
+}
+
+// errorDetail is the error without its field, which the result carries
+// separately, and without a value where there is none to show.
+func errorDetail(e *field.Error) string {
+	if e.BadValue == (field.OmitValueType{}) && e.Detail != "" {
+		return e.Detail
+	}
+	return e.ErrorBody()
 }
 
 func plural(n int, noun string) string {

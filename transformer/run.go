@@ -34,6 +34,7 @@ func Run(rl *fn.ResourceList) (bool, error) {
 	if err := run.apply(); err != nil {
 		return false, err
 	}
+	rl.Results = append(rl.Results, run.changed...)
 	rl.Results = append(rl.Results, run.summary())
 	return true, nil
 }
@@ -47,7 +48,10 @@ type isolation struct {
 	opts    placement.Options
 
 	changes []change
+	// results are errors and warnings; changed only describe a run that
+	// succeeds, and are dropped when it fails.
 	results fn.Results
+	changed fn.Results
 	errors  int
 	stats   stats
 }
@@ -122,13 +126,13 @@ func (r *isolation) record(obj *fn.KubeObject, podSpec *yaml.RNode, plan placeme
 	}
 	r.stats.changed++
 	r.changes = append(r.changes, change{podSpec: podSpec, plan: plan})
-	r.results = append(r.results, objectResult(obj, fn.Info, path.String(),
+	r.changed = append(r.changed, objectResult(obj, fn.Info, path.String(),
 		fmt.Sprintf("isolated onto node pool %q: added %s", r.pool.Name, plan.Summary())))
 }
 
 func (r *isolation) fail(obj *fn.KubeObject, e *field.Error) {
 	r.errors++
-	r.results = append(r.results, objectResult(obj, fn.Error, e.Field, e.ErrorBody()))
+	r.results = append(r.results, objectResult(obj, fn.Error, e.Field, errorDetail(e)))
 }
 
 func (r *isolation) apply() error {
@@ -154,7 +158,7 @@ func (r *isolation) summary() *fn.Result {
 		msg += fmt.Sprintf("; %d already isolated", s.alreadyIsolated)
 	}
 	if s.notWorkloads > 0 {
-		msg += fmt.Sprintf("; skipped %s that carry no pod spec", plural(s.notWorkloads, "selected object"))
+		msg += fmt.Sprintf("; skipped %s without a pod spec", plural(s.notWorkloads, "selected object"))
 	}
 	return fn.GeneralResult(msg, fn.Info)
 }
