@@ -55,7 +55,7 @@ func Load(obj *fn.KubeObject) (*WorkloadIsolation, field.ErrorList) {
 // decodeStrict rejects unknown and duplicate fields, because a misspelt field
 // would otherwise be dropped and silently disable isolation.
 func decodeStrict(data []byte) (*WorkloadIsolation, field.ErrorList) {
-	jsonData, err := sigsyaml.YAMLToJSON(data)
+	jsonData, err := sigsyaml.YAMLToJSONStrict(data)
 	if err != nil {
 		return nil, field.ErrorList{decodeError(field.NewPath("functionConfig"), "not valid YAML: "+err.Error())}
 	}

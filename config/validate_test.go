@@ -1,0 +1,133 @@
+package config
+
+import (
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/isolate-workloads/isolate-workloads/selection"
+	"github.com/isolate-workloads/isolate-workloads/workload"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// validConfig is a defaulted, valid config; each row changes one thing.
+func validConfig() *WorkloadIsolation {
+	w := &WorkloadIsolation{Spec: Spec{
+		NodePool: NodePool{
+			Name:   "untrusted-pool",
+			Taints: []Taint{{Key: "workloadType", Value: "untrusted", Effect: corev1.TaintEffectNoExecute}},
+			Labels: map[string]string{"workloadType": "untrusted"},
+		},
+		Selectors: []selection.Selector{{Kind: "Deployment", Name: ptr("web-.*"), Namespace: ptr("team-a|team-b"),
+			LabelSelector: "isolation=untrusted,tier in (web,api)", AnnotationSelector: "isolate=true"}},
+		Excludes:               []selection.Selector{{Namespace: ptr("kube-system")}},
+		AdditionalPodSpecPaths: []workload.PodSpecPath{{Group: "argoproj.io", Kind: "Rollout", Path: "spec/template/spec"}},
+	}}
+	w.APIVersion, w.Kind = APIVersion, Kind
+	w.Default()
+	return w
+}
+
+func TestValidate(t *testing.T) {
+	cases := []struct {
+		name      string
+		mutate    func(*WorkloadIsolation)
+		wantField string // empty: valid
+	}{
+		{"valid-defaulted", func(*WorkloadIsolation) {}, ""},
+		{"valid-empty-taint-value", func(w *WorkloadIsolation) { w.Spec.NodePool.Taints[0].Value = "" }, ""},
+		{"valid-prefixed-keys", func(w *WorkloadIsolation) {
+			w.Spec.NodePool.Taints[0].Key = "sandbox.example.com/untrusted"
+			w.Spec.NodePool.Labels = map[string]string{"sandbox.example.com/pool": "sandbox"}
+		}, ""},
+		{"valid-preferred-with-weight", func(w *WorkloadIsolation) {
+			w.Spec.Placement = Placement{NodeAffinity: AffinityPreferred, PreferredWeight: ptr(int32(1))}
+		}, ""},
+		{"valid-same-key-two-effects", func(w *WorkloadIsolation) {
+			w.Spec.NodePool.Taints = append(w.Spec.NodePool.Taints, Taint{Key: "workloadType", Value: "untrusted", Effect: corev1.TaintEffectNoSchedule})
+		}, ""},
+		{"valid-select-everything", func(w *WorkloadIsolation) { w.Spec.Selectors = []selection.Selector{{}} }, ""},
+		{"valid-pool-name-40-chars", func(w *WorkloadIsolation) { w.Spec.NodePool.Name = strings.Repeat("a", 40) }, ""},
+
+		{"invalid-missing-pool-name", func(w *WorkloadIsolation) { w.Spec.NodePool.Name = "" }, "spec.nodePool.name"},
+		{"invalid-pool-name-uppercase", func(w *WorkloadIsolation) { w.Spec.NodePool.Name = "Untrusted" }, "spec.nodePool.name"},
+		{"invalid-pool-name-underscore", func(w *WorkloadIsolation) { w.Spec.NodePool.Name = "un_trusted" }, "spec.nodePool.name"},
+		{"invalid-pool-name-41-chars", func(w *WorkloadIsolation) { w.Spec.NodePool.Name = strings.Repeat("a", 41) }, "spec.nodePool.name"},
+		{"invalid-pool-name-trailing-dash", func(w *WorkloadIsolation) { w.Spec.NodePool.Name = "pool-" }, "spec.nodePool.name"},
+		{"invalid-no-taints", func(w *WorkloadIsolation) { w.Spec.NodePool.Taints = nil }, "spec.nodePool.taints"},
+		{"invalid-taint-key-empty", func(w *WorkloadIsolation) { w.Spec.NodePool.Taints[0].Key = "" }, "spec.nodePool.taints[0].key"},
+		{"invalid-taint-key-syntax", func(w *WorkloadIsolation) { w.Spec.NodePool.Taints[0].Key = "work load" }, "spec.nodePool.taints[0].key"},
+		{"invalid-taint-value-too-long", func(w *WorkloadIsolation) { w.Spec.NodePool.Taints[0].Value = strings.Repeat("v", 64) }, "spec.nodePool.taints[0].value"},
+		{"invalid-taint-effect", func(w *WorkloadIsolation) { w.Spec.NodePool.Taints[0].Effect = "NO_EXECUTE" }, "spec.nodePool.taints[0].effect"},
+		{"invalid-taint-effect-empty", func(w *WorkloadIsolation) { w.Spec.NodePool.Taints[0].Effect = "" }, "spec.nodePool.taints[0].effect"},
+		{"invalid-duplicate-taint", func(w *WorkloadIsolation) {
+			w.Spec.NodePool.Taints = append(w.Spec.NodePool.Taints, Taint{Key: "workloadType", Value: "other", Effect: corev1.TaintEffectNoExecute})
+		}, "spec.nodePool.taints[1]"},
+		{"invalid-no-labels", func(w *WorkloadIsolation) { w.Spec.NodePool.Labels = nil }, "spec.nodePool.labels"},
+		{"invalid-label-key", func(w *WorkloadIsolation) { w.Spec.NodePool.Labels = map[string]string{"-bad": "x"} }, "spec.nodePool.labels[-bad]"},
+		{"invalid-label-value", func(w *WorkloadIsolation) { w.Spec.NodePool.Labels = map[string]string{"pool": "a b"} }, "spec.nodePool.labels[pool]"},
+		{"invalid-affinity-mode", func(w *WorkloadIsolation) { w.Spec.Placement.NodeAffinity = "required" }, "spec.placement.nodeAffinity"},
+		{"invalid-weight-zero", func(w *WorkloadIsolation) {
+			w.Spec.Placement = Placement{NodeAffinity: AffinityPreferred, PreferredWeight: ptr(int32(0))}
+		}, "spec.placement.preferredWeight"},
+		{"invalid-weight-101", func(w *WorkloadIsolation) {
+			w.Spec.Placement = Placement{NodeAffinity: AffinityPreferred, PreferredWeight: ptr(int32(101))}
+		}, "spec.placement.preferredWeight"},
+		{"invalid-weight-without-preferred", func(w *WorkloadIsolation) { w.Spec.Placement.PreferredWeight = ptr(int32(50)) }, "spec.placement.preferredWeight"},
+		{"invalid-no-selectors", func(w *WorkloadIsolation) { w.Spec.Selectors = nil }, "spec.selectors"},
+		{"invalid-name-regex", func(w *WorkloadIsolation) { w.Spec.Selectors[0].Name = ptr("web-(") }, "spec.selectors[0].name"},
+		{"invalid-namespace-regex", func(w *WorkloadIsolation) { w.Spec.Selectors[0].Namespace = ptr("[a-") }, "spec.selectors[0].namespace"},
+		{"invalid-label-selector", func(w *WorkloadIsolation) { w.Spec.Selectors[0].LabelSelector = "tier in web" }, "spec.selectors[0].labelSelector"},
+		{"invalid-annotation-selector", func(w *WorkloadIsolation) { w.Spec.Selectors[0].AnnotationSelector = "a==b==c" }, "spec.selectors[0].annotationSelector"},
+		{"invalid-exclude-regex", func(w *WorkloadIsolation) { w.Spec.Excludes[0].Namespace = ptr("(") }, "spec.excludes[0].namespace"},
+		{"invalid-pod-spec-path-no-kind", func(w *WorkloadIsolation) { w.Spec.AdditionalPodSpecPaths[0].Kind = "" }, "spec.additionalPodSpecPaths[0].kind"},
+		{"invalid-pod-spec-path-no-path", func(w *WorkloadIsolation) { w.Spec.AdditionalPodSpecPaths[0].Path = "" }, "spec.additionalPodSpecPaths[0].path"},
+		{"invalid-pod-spec-path-empty-segment", func(w *WorkloadIsolation) { w.Spec.AdditionalPodSpecPaths[0].Path = "spec//spec" }, "spec.additionalPodSpecPaths[0].path"},
+		{"invalid-pod-spec-path-index", func(w *WorkloadIsolation) { w.Spec.AdditionalPodSpecPaths[0].Path = "spec/containers[0]" }, "spec.additionalPodSpecPaths[0].path"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := validConfig()
+			tc.mutate(w)
+			errs := w.Validate()
+			if tc.wantField == "" {
+				if len(errs) > 0 {
+					t.Fatalf("want valid, got %v", errs)
+				}
+				return
+			}
+			if len(errs) != 1 {
+				t.Fatalf("want exactly one error at %s, got %d: %v", tc.wantField, len(errs), errs)
+			}
+			if errs[0].Field != tc.wantField {
+				t.Errorf("error is about %s, want %s: %v", errs[0].Field, tc.wantField, errs[0])
+			}
+		})
+	}
+}
+
+// TestValidateReportsEverything checks that one pass finds every problem.
+func TestValidateReportsEverything(t *testing.T) {
+	w := validConfig()
+	w.Spec.NodePool.Name = ""
+	w.Spec.NodePool.Taints[0].Effect = "Evict"
+	w.Spec.Selectors[0].Name = ptr("(")
+	if errs := w.Validate(); len(errs) != 3 {
+		t.Fatalf("want 3 errors, got %d: %v", len(errs), errs)
+	}
+}
+
+func TestDefault(t *testing.T) {
+	w := &WorkloadIsolation{}
+	w.Default()
+	if w.Spec.Placement.NodeAffinity != AffinityRequired || w.Spec.Placement.PreferredWeight != nil {
+		t.Errorf("default placement = %+v", w.Spec.Placement)
+	}
+	w = &WorkloadIsolation{Spec: Spec{Placement: Placement{NodeAffinity: AffinityPreferred}}}
+	w.Default()
+	if got := w.Spec.Placement.PreferredWeight; got == nil || *got != DefaultPreferredWeight {
+		t.Errorf("default preferred weight = %v", got)
+	}
+}
