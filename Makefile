@@ -24,6 +24,18 @@ help: ## Show this help.
 build: ## Build the function binary into bin/.
 	$(GO_BUILD) -o $(BIN) ./function
 
+IMAGE ?= ghcr.io/isolate-workloads/isolate-workloads:v0.1.0
+# CONTAINER_ENGINE builds the image; podman needs no daemon.
+CONTAINER_ENGINE ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo docker)
+
+.PHONY: dist
+dist: ## Build the static linux/amd64 binary the image copies (dist/isolate-workloads).
+	GOOS=linux GOARCH=amd64 $(GO_BUILD) -o dist/isolate-workloads ./function
+
+.PHONY: image
+image: dist ## Build the container image $(IMAGE).
+	$(CONTAINER_ENGINE) build --build-arg VERSION=$(VERSION) -t $(IMAGE) .
+
 ##@ Run
 
 .PHONY: example
