@@ -48,6 +48,8 @@ type Spec struct {
 	Selectors              []selection.Selector   `json:"selectors"`
 	Excludes               []selection.Selector   `json:"excludes,omitempty"`
 	AdditionalPodSpecPaths []workload.PodSpecPath `json:"additionalPodSpecPaths,omitempty"`
+	Audit                  Audit                  `json:"audit,omitempty"`
+	SystemNodePool         *SystemNodePool        `json:"systemNodePool,omitempty"`
 }
 
 // NodePool is the dedicated, tainted and labelled pool.

@@ -38,22 +38,13 @@ func (w *WorkloadIsolation) Validate() field.ErrorList {
 	_, selErrs := selection.Compile(w.Spec.Selectors, w.Spec.Excludes, spec.Child("selectors"), spec.Child("excludes"))
 	errs = append(errs, selErrs...)
 	errs = append(errs, validatePodSpecPaths(w, spec.Child("additionalPodSpecPaths"))...)
+	errs = append(errs, w.Spec.Audit.validate(spec.Child("audit"))...)
+	errs = append(errs, validateSystemNodePool(w.Spec.SystemNodePool, spec.Child("systemNodePool"))...)
 	return errs
 }
 
 func validateNodePool(p NodePool, path *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	namePath := path.Child("name")
-	switch {
-	case p.Name == "":
-		errs = append(errs, field.Required(namePath, "the node pool needs a name"))
-	case len(p.Name) > MaxPoolNameLength:
-		errs = append(errs, field.TooLong(namePath, p.Name, MaxPoolNameLength))
-	default:
-		for _, msg := range validation.IsDNS1123Label(p.Name) {
-			errs = append(errs, field.Invalid(namePath, p.Name, msg))
-		}
-	}
+	errs := validatePoolName(p.Name, path.Child("name"))
 
 	taintsPath := path.Child("taints")
 	if len(p.Taints) == 0 {
@@ -87,6 +78,20 @@ func validateNodePool(p NodePool, path *field.Path) field.ErrorList {
 		for _, msg := range validation.IsValidLabelValue(p.Labels[k]) {
 			errs = append(errs, field.Invalid(labelsPath.Key(k), p.Labels[k], msg))
 		}
+	}
+	return errs
+}
+
+func validatePoolName(name string, path *field.Path) field.ErrorList {
+	switch {
+	case name == "":
+		return field.ErrorList{field.Required(path, "the node pool needs a name")}
+	case len(name) > MaxPoolNameLength:
+		return field.ErrorList{field.TooLong(path, name, MaxPoolNameLength)}
+	}
+	var errs field.ErrorList
+	for _, msg := range validation.IsDNS1123Label(name) {
+		errs = append(errs, field.Invalid(path, name, msg))
 	}
 	return errs
 }

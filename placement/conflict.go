@@ -18,7 +18,26 @@ func metaWithLabels(name string, l map[string]string) metav1.ObjectMeta {
 // not define is treated as satisfiable: it is dropped before matching. A term
 // left with nothing to check could match, and makes the pod placeable.
 func CanLandOnPool(s Scheduling, pool Pool) bool {
-	node := pool.Node()
+	return CanLandOn(s, pool.Node(), pool.Labels)
+}
+
+// SharedNode is a node outside the pool: it has none of the pool's labels and
+// taints, and nothing else is known of it.
+func (p Pool) SharedNode() *corev1.Node {
+	return &corev1.Node{ObjectMeta: metaWithLabels("shared-node", nil)}
+}
+
+// CanLandOnShared reports whether the pod's node affinity and nodeSelector
+// let it run outside the pool.
+func CanLandOnShared(s Scheduling, pool Pool) bool {
+	return CanLandOn(s, pool.SharedNode(), pool.Labels)
+}
+
+// CanLandOn decides node affinity and nodeSelector against node, checking
+// only the requirements on the known label keys (the pool's): whether the
+// node has any other label is unknown, so those requirements may hold.
+func CanLandOn(s Scheduling, node *corev1.Node, known map[string]string) bool {
+	pool := Pool{Labels: known}
 	nodeSelector := onlyPoolKeys(s.NodeSelector, pool.Labels)
 	terms := requiredTerms(s.Affinity)
 	if len(terms) == 0 {

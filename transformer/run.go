@@ -2,12 +2,15 @@ package transformer
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/isolate-workloads/isolate-workloads/audit"
 	"github.com/isolate-workloads/isolate-workloads/config"
+	"github.com/isolate-workloads/isolate-workloads/internal/typedyaml"
 	"github.com/isolate-workloads/isolate-workloads/placement"
 	"github.com/isolate-workloads/isolate-workloads/selection"
 	"github.com/isolate-workloads/isolate-workloads/workload"
@@ -23,8 +26,9 @@ func Run(rl *fn.ResourceList) (bool, error) {
 		}
 		return false, nil
 	}
-	run := newIsolation(cfg)
+	run := newIsolation(cfg, rl.FunctionConfig)
 	run.plan(rl.Items)
+	run.audit()
 	rl.Results = append(rl.Results, run.results...)
 	if run.failed() {
 		rl.Results = append(rl.Results, fn.GeneralResult(
@@ -41,11 +45,16 @@ func Run(rl *fn.ResourceList) (bool, error) {
 
 // isolation is one run over the items.
 type isolation struct {
-	cfg     *config.WorkloadIsolation
-	matcher *selection.Matcher
-	table   *workload.Table
-	pool    placement.Pool
-	opts    placement.Options
+	cfg       *config.WorkloadIsolation
+	cfgObject *fn.KubeObject
+	matcher   *selection.Matcher
+	table     *workload.Table
+	pool      placement.Pool
+	opts      placement.Options
+
+	auditor  *audit.Auditor
+	audited  []audit.Workload
+	findings map[string]int
 
 	changes []change
 	// results are errors and warnings; changed only describe a run that
@@ -66,30 +75,74 @@ type change struct {
 	plan    placement.Plan
 }
 
-func newIsolation(cfg *config.WorkloadIsolation) *isolation {
+func newIsolation(cfg *config.WorkloadIsolation, cfgObject *fn.KubeObject) *isolation {
 	spec := field.NewPath("spec")
 	matcher, _ := selection.Compile(cfg.Spec.Selectors, cfg.Spec.Excludes, spec.Child("selectors"), spec.Child("excludes"))
 	pool, opts := placement.FromConfig(cfg)
-	return &isolation{cfg: cfg, matcher: matcher, table: workload.NewTable(cfg.Spec.AdditionalPodSpecPaths), pool: pool, opts: opts}
+	return &isolation{cfg: cfg, matcher: matcher, table: workload.NewTable(cfg.Spec.AdditionalPodSpecPaths), pool: pool, opts: opts,
+		auditor: audit.NewAuditor(cfg, pool), findings: map[string]int{}, cfgObject: cfgObject}
 }
 
 func (r *isolation) failed() bool { return r.errors > 0 }
 
 func (r *isolation) plan(items fn.KubeObjects) {
 	for i, obj := range items {
-		if obj.IsLocalConfig() || !r.matcher.Selected(resourceOf(obj)) {
+		if obj.IsLocalConfig() {
 			continue
 		}
+		selected := r.matcher.Selected(resourceOf(obj))
 		row, ok := r.table.Lookup(obj.GroupVersionKind())
 		if !ok {
-			r.stats.notWorkloads++
+			if selected {
+				r.stats.notWorkloads++
+			}
 			continue
 		}
-		r.stats.selected++
 		// The SDK hides the YAML node; moving it out and back in costs no copy.
 		rn := obj.MoveToResourceNode()
 		items[i] = fn.MoveToKubeObject(yaml.NewRNode(rn.YNode()))
-		r.planWorkload(items[i], rn, row)
+		if selected {
+			r.stats.selected++
+			r.planWorkload(items[i], rn, row)
+		} else {
+			r.collectForAudit(items[i], rn, row)
+		}
+	}
+}
+
+// collectForAudit reads the pod spec of an unselected workload, which the
+// audit checks for ways onto the pool.
+func (r *isolation) collectForAudit(obj *fn.KubeObject, rn *yaml.RNode, row workload.PodSpecPath) {
+	fields := row.Fields()
+	path := field.NewPath(fields[0], fields[1:]...)
+	podSpec, err := rn.Pipe(yaml.Lookup(fields...))
+	if err != nil || podSpec == nil {
+		return
+	}
+	w := audit.Workload{Object: obj, Path: path}
+	if err := typedyaml.Decode(podSpec.YNode(), &w.Spec); err != nil {
+		r.results = append(r.results, objectResult(obj, fn.Warning, path.String(),
+			"not audited: the pod spec cannot be read: "+err.Error()))
+		return
+	}
+	r.audited = append(r.audited, w)
+}
+
+func (r *isolation) audit() {
+	for _, f := range r.auditor.Run(r.audited) {
+		severity := fn.Severity(f.Severity)
+		// A finding about the pool itself points at the config.
+		obj := f.Object
+		if obj == nil {
+			obj = r.cfgObject
+		}
+		res := objectResult(obj, severity, f.Field, f.Message)
+		res.Tags = map[string]string{"check": f.Check}
+		r.results = append(r.results, res)
+		r.findings[f.Check]++
+		if severity == fn.Error {
+			r.errors++
+		}
 	}
 }
 
@@ -151,7 +204,7 @@ func (r *isolation) summary() *fn.Result {
 		if s.notWorkloads > 0 {
 			msg += fmt.Sprintf(" (%s matched but carry no pod spec)", plural(s.notWorkloads, "object"))
 		}
-		return fn.GeneralResult(msg, fn.Warning)
+		return fn.GeneralResult(msg+r.auditSummary(), fn.Warning)
 	}
 	msg := fmt.Sprintf("isolated %d of %s onto node pool %q", s.changed, plural(s.selected, "selected workload"), r.pool.Name)
 	if s.alreadyIsolated > 0 {
@@ -160,5 +213,19 @@ func (r *isolation) summary() *fn.Result {
 	if s.notWorkloads > 0 {
 		msg += fmt.Sprintf("; skipped %s without a pod spec", plural(s.notWorkloads, "selected object"))
 	}
-	return fn.GeneralResult(msg, fn.Info)
+	return fn.GeneralResult(msg+r.auditSummary(), fn.Info)
+}
+
+// auditSummary counts the findings per check, for the summary result.
+func (r *isolation) auditSummary() string {
+	var parts []string
+	for _, check := range audit.Checks {
+		if n := r.findings[check]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, check))
+		}
+	}
+	if len(parts) == 0 {
+		return "; audit: no findings"
+	}
+	return "; audit: " + strings.Join(parts, ", ")
 }

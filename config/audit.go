@@ -1,0 +1,72 @@
+package config
+
+import (
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Severity of an audit check. Off disables it.
+type Severity string
+
+// The audit severities.
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+	SeverityInfo    Severity = "info"
+	SeverityOff     Severity = "off"
+)
+
+var severities = []string{string(SeverityError), string(SeverityWarning), string(SeverityInfo), string(SeverityOff)}
+
+// Audit sets the severity of each check. An empty value means the default.
+type Audit struct {
+	WildcardTolerations     Severity `json:"wildcardTolerations,omitempty"`
+	PrivilegedTolerating    Severity `json:"privilegedTolerating,omitempty"`
+	PrivilegedOnSharedNodes Severity `json:"privilegedOnSharedNodes,omitempty"`
+	PreferNoSchedule        Severity `json:"preferNoSchedule,omitempty"`
+	NoExecuteEviction       Severity `json:"noExecuteEviction,omitempty"`
+	ManagedComponentsPool   Severity `json:"managedComponentsPool,omitempty"`
+}
+
+// SystemNodePool is the seed's advice: a pool reserved for managed components.
+type SystemNodePool struct {
+	Name string `json:"name"`
+}
+
+func (a *Audit) defaults() {
+	set := func(s *Severity, def Severity) {
+		if *s == "" {
+			*s = def
+		}
+	}
+	set(&a.WildcardTolerations, SeverityWarning)
+	set(&a.PrivilegedTolerating, SeverityError)
+	set(&a.PrivilegedOnSharedNodes, SeverityWarning)
+	set(&a.PreferNoSchedule, SeverityWarning)
+	set(&a.NoExecuteEviction, SeverityInfo)
+	set(&a.ManagedComponentsPool, SeverityInfo)
+}
+
+func (a Audit) validate(path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for name, s := range map[string]Severity{
+		"wildcardTolerations": a.WildcardTolerations, "privilegedTolerating": a.PrivilegedTolerating,
+		"privilegedOnSharedNodes": a.PrivilegedOnSharedNodes, "preferNoSchedule": a.PreferNoSchedule,
+		"noExecuteEviction": a.NoExecuteEviction, "managedComponentsPool": a.ManagedComponentsPool,
+	} {
+		if !slices.Contains(severities, string(s)) {
+			errs = append(errs, field.NotSupported(path.Child(name), s, severities))
+		}
+	}
+	slices.SortFunc(errs, func(x, y *field.Error) int { return strings.Compare(x.Field, y.Field) })
+	return errs
+}
+
+func validateSystemNodePool(p *SystemNodePool, path *field.Path) field.ErrorList {
+	if p == nil {
+		return nil
+	}
+	return validatePoolName(p.Name, path.Child("name"))
+}
