@@ -22,17 +22,23 @@ func (p PodSpecPath) Fields() []string {
 	return strings.Split(strings.Trim(p.Path, "/"), "/")
 }
 
-// Builtin lists the core Kubernetes workload kinds. Adding a kind is adding a row.
+// Builtin lists the core Kubernetes workload kinds. Adding a kind is adding a
+// row. Rows match every version of their group, so manifests written for
+// retired versions (apps/v1beta2, batch/v1beta1, extensions/v1beta1), still
+// common in old repositories, are isolated and audited too.
 var Builtin = []PodSpecPath{
-	{Group: "", Version: "v1", Kind: "Pod", Path: "spec"},
-	{Group: "", Version: "v1", Kind: "PodTemplate", Path: "template/spec"},
-	{Group: "", Version: "v1", Kind: "ReplicationController", Path: "spec/template/spec"},
-	{Group: "apps", Version: "v1", Kind: "ReplicaSet", Path: "spec/template/spec"},
-	{Group: "apps", Version: "v1", Kind: "Deployment", Path: "spec/template/spec"},
-	{Group: "apps", Version: "v1", Kind: "StatefulSet", Path: "spec/template/spec"},
-	{Group: "apps", Version: "v1", Kind: "DaemonSet", Path: "spec/template/spec"},
-	{Group: "batch", Version: "v1", Kind: "Job", Path: "spec/template/spec"},
-	{Group: "batch", Version: "v1", Kind: "CronJob", Path: "spec/jobTemplate/spec/template/spec"},
+	{Group: "", Kind: "Pod", Path: "spec"},
+	{Group: "", Kind: "PodTemplate", Path: "template/spec"},
+	{Group: "", Kind: "ReplicationController", Path: "spec/template/spec"},
+	{Group: "apps", Kind: "ReplicaSet", Path: "spec/template/spec"},
+	{Group: "apps", Kind: "Deployment", Path: "spec/template/spec"},
+	{Group: "apps", Kind: "StatefulSet", Path: "spec/template/spec"},
+	{Group: "apps", Kind: "DaemonSet", Path: "spec/template/spec"},
+	{Group: "batch", Kind: "Job", Path: "spec/template/spec"},
+	{Group: "batch", Kind: "CronJob", Path: "spec/jobTemplate/spec/template/spec"},
+	{Group: "extensions", Kind: "ReplicaSet", Path: "spec/template/spec"},
+	{Group: "extensions", Kind: "Deployment", Path: "spec/template/spec"},
+	{Group: "extensions", Kind: "DaemonSet", Path: "spec/template/spec"},
 }
 
 // Table finds the pod spec path of a kind.
