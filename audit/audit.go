@@ -163,7 +163,7 @@ func (a *Auditor) poolFindings(evicted []string) []Finding {
 }
 
 // SystemPoolTaintKey is the taint GKE uses to reserve nodes for managed components.
-const SystemPoolTaintKey = "components.gke.io/gke-managed-components"
+const SystemPoolTaintKey = config.SystemPoolTaintKey
 
 func abbreviate(names []string, n int) string {
 	if len(names) <= n {

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -33,6 +35,22 @@ type Audit struct {
 // SystemNodePool is the seed's advice: a pool reserved for managed components.
 type SystemNodePool struct {
 	Name string `json:"name"`
+	// Taint defaults to components.gke.io/gke-managed-components=true:NoSchedule.
+	TaintValue  string             `json:"taintValue,omitempty"`
+	TaintEffect corev1.TaintEffect `json:"taintEffect,omitempty"`
+	Labels      map[string]string  `json:"labels,omitempty"`
+}
+
+// SystemPoolTaintKey is the taint GKE uses to reserve nodes for managed components.
+const SystemPoolTaintKey = "components.gke.io/gke-managed-components"
+
+// NodePool returns the system pool as a pool of its own, with the provider
+// blocks of the dedicated pool.
+func (s SystemNodePool) NodePool(like NodePool) NodePool {
+	like.Name = s.Name
+	like.Taints = []Taint{{Key: SystemPoolTaintKey, Value: s.TaintValue, Effect: s.TaintEffect}}
+	like.Labels = s.Labels
+	return like
 }
 
 func (a *Audit) defaults() {
@@ -68,5 +86,13 @@ func validateSystemNodePool(p *SystemNodePool, path *field.Path) field.ErrorList
 	if p == nil {
 		return nil
 	}
-	return validatePoolName(p.Name, path.Child("name"))
+	errs := validatePoolName(p.Name, path.Child("name"))
+	for _, msg := range validation.IsValidLabelValue(p.TaintValue) {
+		errs = append(errs, field.Invalid(path.Child("taintValue"), p.TaintValue, msg))
+	}
+	if !slices.Contains(taintEffects, string(p.TaintEffect)) {
+		errs = append(errs, field.NotSupported(path.Child("taintEffect"), p.TaintEffect, taintEffects))
+	}
+	errs = append(errs, validateLabels(p.Labels, path.Child("labels"))...)
+	return errs
 }

@@ -57,6 +57,15 @@ type NodePool struct {
 	Name   string            `json:"name"`
 	Taints []Taint           `json:"taints"`
 	Labels map[string]string `json:"labels"`
+
+	// Emit names the targets to emit; absent means every target whose
+	// block below is present.
+	Emit            []string         `json:"emit,omitempty"`
+	GKEOnAWS        *GKEOnAWS        `json:"gkeOnAWS,omitempty"`
+	Karpenter       *Karpenter       `json:"karpenter,omitempty"`
+	ConfigConnector *ConfigConnector `json:"configConnector,omitempty"`
+	Crossplane      *Crossplane      `json:"crossplane,omitempty"`
+	CAPA            *CAPA            `json:"capa,omitempty"`
 }
 
 // Taint is a node taint of the pool.

@@ -73,10 +73,17 @@ func validateNodePool(p NodePool, path *field.Path) field.ErrorList {
 	if len(p.Labels) == 0 {
 		errs = append(errs, field.Required(labelsPath, "at least one label is required; node affinity selects the pool by it"))
 	}
-	for _, k := range SortedKeys(p.Labels) {
-		errs = append(errs, validateQualifiedName(k, labelsPath.Key(k))...)
-		for _, msg := range validation.IsValidLabelValue(p.Labels[k]) {
-			errs = append(errs, field.Invalid(labelsPath.Key(k), p.Labels[k], msg))
+	errs = append(errs, validateLabels(p.Labels, labelsPath)...)
+	errs = append(errs, validateTargets(p, path)...)
+	return errs
+}
+
+func validateLabels(l map[string]string, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for _, k := range SortedKeys(l) {
+		errs = append(errs, validateQualifiedName(k, path.Key(k))...)
+		for _, msg := range validation.IsValidLabelValue(l[k]) {
+			errs = append(errs, field.Invalid(path.Key(k), l[k], msg))
 		}
 	}
 	return errs

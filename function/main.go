@@ -1,13 +1,14 @@
 // Command isolate-workloads is the KRM function. With no arguments it reads a
-// ResourceList on stdin and writes one on stdout.
+// ResourceList on stdin and writes one on stdout; with arguments it runs one
+// of the subcommands in package cli.
 package main
 
 import (
-	"fmt"
 	"os"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 
+	"github.com/isolate-workloads/isolate-workloads/cli"
 	"github.com/isolate-workloads/isolate-workloads/transformer"
 )
 
@@ -16,29 +17,9 @@ var version = "dev"
 
 func main() {
 	if len(os.Args) > 1 {
-		os.Exit(subcommand(os.Args[1], os.Args[2:]))
+		os.Exit(cli.Main(version, os.Args[1:], cli.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
 	}
 	if err := fn.AsMain(fn.ResourceListProcessorFunc(transformer.Run)); err != nil {
 		os.Exit(1)
 	}
-}
-
-const usage = `isolate-workloads pins chosen workloads to a dedicated, tainted node pool.
-
-Usage:
-  isolate-workloads            run as a KRM function (ResourceList on stdin and stdout)
-  isolate-workloads version    print the version
-`
-
-func subcommand(name string, _ []string) int {
-	switch name {
-	case "version", "--version":
-		fmt.Println(version)
-		return 0
-	case "help", "-h", "--help":
-		fmt.Print(usage)
-		return 0
-	}
-	fmt.Fprintf(os.Stderr, "unknown command %q\n\n%s", name, usage)
-	return 2
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/isolate-workloads/isolate-workloads/audit"
 	"github.com/isolate-workloads/isolate-workloads/config"
 	"github.com/isolate-workloads/isolate-workloads/internal/typedyaml"
+	"github.com/isolate-workloads/isolate-workloads/nodepool"
 	"github.com/isolate-workloads/isolate-workloads/placement"
 	"github.com/isolate-workloads/isolate-workloads/selection"
 	"github.com/isolate-workloads/isolate-workloads/workload"
@@ -20,6 +21,9 @@ import (
 // pool of rl.FunctionConfig. When any error is found, no item is changed.
 func Run(rl *fn.ResourceList) (bool, error) {
 	cfg, errs := config.Load(rl.FunctionConfig)
+	if len(errs) == 0 {
+		errs = nodepool.Check(cfg, cfg.Spec.NodePool.EmittedTargets())
+	}
 	if len(errs) > 0 {
 		for _, e := range errs {
 			rl.Results = append(rl.Results, configResult(e, rl.FunctionConfig))
@@ -39,6 +43,11 @@ func Run(rl *fn.ResourceList) (bool, error) {
 		return false, err
 	}
 	rl.Results = append(rl.Results, run.changed...)
+	emitted, err := emit(rl, cfg)
+	if err != nil {
+		return false, err
+	}
+	rl.Results = append(rl.Results, emitted...)
 	rl.Results = append(rl.Results, run.summary())
 	return true, nil
 }

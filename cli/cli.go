@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/kptdev/krm-functions-sdk/go/fn"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/isolate-workloads/isolate-workloads/config"
+)
+
+// Exit codes shared by the subcommands.
+const (
+	ExitOK        = 0
+	ExitFindings  = 1
+	ExitBadInput  = 2
+	usageTemplate = `isolate-workloads pins chosen workloads to a dedicated, tainted node pool.
+
+Usage:
+  isolate-workloads                   run as a KRM function (ResourceList on stdin and stdout)
+  isolate-workloads nodepool ...      print the node pool to create (gcloud command or objects)
+  isolate-workloads version           print the version
+
+Run 'isolate-workloads COMMAND -h' for a command's flags.
+`
+)
+
+// IO is where a command reads and writes.
+type IO struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+}
+
+// Main runs a subcommand and returns the process exit code.
+func Main(version string, args []string, stdio IO) int {
+	if len(args) == 0 {
+		fmt.Fprint(stdio.Stderr, usageTemplate)
+		return ExitBadInput
+	}
+	switch args[0] {
+	case "version", "--version":
+		fmt.Fprintln(stdio.Stdout, version)
+		return ExitOK
+	case "help", "-h", "--help":
+		fmt.Fprint(stdio.Stdout, usageTemplate)
+		return ExitOK
+	case "nodepool":
+		return nodePoolCommand(args[1:], stdio)
+	}
+	fmt.Fprintf(stdio.Stderr, "unknown command %q\n\n%s", args[0], usageTemplate)
+	return ExitBadInput
+}
+
+func newFlagSet(name string, stdio IO) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stdio.Stderr)
+	return fs
+}
+
+// loadConfigFile reads the same config file a pipeline uses.
+func loadConfigFile(path string) (*config.WorkloadIsolation, error) {
+	if path == "" {
+		return nil, fmt.Errorf("--config is required: the WorkloadIsolation file the pipeline uses")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	obj, err := fn.ParseKubeObject(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	cfg, errs := config.Load(obj)
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("%s is not a valid config:\n%s", path, formatErrors(errs))
+	}
+	return cfg, nil
+}
+
+func formatErrors(errs field.ErrorList) string {
+	lines := make([]string, len(errs))
+	for i, e := range errs {
+		lines[i] = "  " + e.Error()
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,2 @@
+// Package cli implements the isolate-workloads subcommands; main only dispatches to it.
+package cli

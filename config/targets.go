@@ -1,0 +1,253 @@
+package config
+
+import (
+	"slices"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// The node-pool targets the function can emit.
+const (
+	TargetGKEOnAWS           = "GKEOnAWS"
+	TargetKarpenter          = "Karpenter"
+	TargetConfigConnector    = "ConfigConnector"
+	TargetCrossplaneGKEOnAWS = "CrossplaneGKEOnAWS"
+	TargetCAPA               = "CAPA"
+)
+
+// Targets lists every target in the order they are emitted.
+var Targets = []string{TargetGKEOnAWS, TargetKarpenter, TargetConfigConnector, TargetCrossplaneGKEOnAWS, TargetCAPA}
+
+// GKEOnAWS holds what gcloud and the GKE Multi-Cloud API need to create an
+// AwsNodePool besides its name, taints and labels.
+type GKEOnAWS struct {
+	Project                   string            `json:"project,omitempty"`
+	Location                  string            `json:"location"`
+	Cluster                   string            `json:"cluster"`
+	NodeVersion               string            `json:"nodeVersion"`
+	SubnetID                  string            `json:"subnetID"`
+	IAMInstanceProfile        string            `json:"iamInstanceProfile"`
+	ConfigEncryptionKMSKeyARN string            `json:"configEncryptionKMSKeyARN"`
+	MaxPodsPerNode            *int64            `json:"maxPodsPerNode"`
+	MinNodes                  *int32            `json:"minNodes"`
+	MaxNodes                  *int32            `json:"maxNodes"`
+	InstanceType              string            `json:"instanceType,omitempty"`
+	RootVolumeSizeGiB         int32             `json:"rootVolumeSizeGiB,omitempty"`
+	SecurityGroupIDs          []string          `json:"securityGroupIDs,omitempty"`
+	Tags                      map[string]string `json:"tags,omitempty"`
+}
+
+// Karpenter holds the NodePool fields Karpenter requires.
+type Karpenter struct {
+	NodeClassRef KarpenterNodeClassRef  `json:"nodeClassRef"`
+	Requirements []KarpenterRequirement `json:"requirements,omitempty"`
+	Weight       *int32                 `json:"weight,omitempty"`
+}
+
+// KarpenterNodeClassRef names the cloud-specific NodeClass.
+type KarpenterNodeClassRef struct {
+	Group string `json:"group"`
+	Kind  string `json:"kind"`
+	Name  string `json:"name"`
+}
+
+// KarpenterRequirement has Karpenter's own shape.
+type KarpenterRequirement struct {
+	Key       string   `json:"key"`
+	Operator  string   `json:"operator"`
+	Values    []string `json:"values,omitempty"`
+	MinValues *int32   `json:"minValues,omitempty"`
+}
+
+// ConfigConnector holds the ContainerNodePool fields (GKE on Google Cloud).
+type ConfigConnector struct {
+	Namespace        string        `json:"namespace,omitempty"`
+	ClusterRef       ResourceRef   `json:"clusterRef"`
+	Location         string        `json:"location"`
+	NodeCount        *int64        `json:"nodeCount,omitempty"`
+	InitialNodeCount *int64        `json:"initialNodeCount,omitempty"`
+	MachineType      string        `json:"machineType,omitempty"`
+	Version          string        `json:"version,omitempty"`
+	Autoscaling      *MinMaxCounts `json:"autoscaling,omitempty"`
+}
+
+// ResourceRef points at another resource by name, or by external ID.
+type ResourceRef struct {
+	Name      string `json:"name,omitempty"`
+	Namespace string `json:"namespace,omitempty"`
+	External  string `json:"external,omitempty"`
+}
+
+// MinMaxCounts is an autoscaling range.
+type MinMaxCounts struct {
+	Min int64 `json:"min"`
+	Max int64 `json:"max"`
+}
+
+// Crossplane holds the containeraws.gcp.upbound.io NodePool fields: the
+// GKE on AWS ones, and where to find the cluster and the provider config.
+type Crossplane struct {
+	GKEOnAWS           `json:",inline"`
+	ClusterRef         string `json:"clusterRef,omitempty"`
+	ProviderConfigName string `json:"providerConfigName,omitempty"`
+}
+
+// CAPA holds the Cluster API AWS AWSManagedMachinePool fields.
+type CAPA struct {
+	Namespace        string        `json:"namespace,omitempty"`
+	EKSNodegroupName string        `json:"eksNodegroupName,omitempty"`
+	InstanceType     string        `json:"instanceType,omitempty"`
+	Scaling          *MinMaxCounts `json:"scaling,omitempty"`
+	SubnetIDs        []string      `json:"subnetIDs,omitempty"`
+}
+
+// EmittedTargets returns the targets to emit: the emit list, or every target
+// whose block is present.
+func (p NodePool) EmittedTargets() []string {
+	if p.Emit != nil {
+		return p.Emit
+	}
+	var out []string
+	for _, t := range Targets {
+		if p.hasBlock(t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func (p NodePool) hasBlock(target string) bool {
+	switch target {
+	case TargetGKEOnAWS:
+		return p.GKEOnAWS != nil
+	case TargetKarpenter:
+		return p.Karpenter != nil
+	case TargetConfigConnector:
+		return p.ConfigConnector != nil
+	case TargetCrossplaneGKEOnAWS:
+		return p.Crossplane != nil
+	case TargetCAPA:
+		return p.CAPA != nil
+	}
+	return false
+}
+
+// blockField is the config field of each target's provider block.
+var blockField = map[string]string{
+	TargetGKEOnAWS: "gkeOnAWS", TargetKarpenter: "karpenter", TargetConfigConnector: "configConnector",
+	TargetCrossplaneGKEOnAWS: "crossplane", TargetCAPA: "capa",
+}
+
+// ValidateTargets checks that the given targets have their blocks and
+// required fields, for callers that pick targets themselves.
+func ValidateTargets(p NodePool, targets []string) field.ErrorList {
+	p.Emit = targets
+	return validateTargets(p, field.NewPath("spec", "nodePool"))
+}
+
+func validateTargets(p NodePool, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for i, t := range p.Emit {
+		if !slices.Contains(Targets, t) {
+			errs = append(errs, field.NotSupported(path.Child("emit").Index(i), t, Targets))
+			continue
+		}
+		if !p.hasBlock(t) {
+			errs = append(errs, field.Required(path.Child(blockField[t]), "needed to emit "+t))
+		}
+	}
+	for _, t := range p.EmittedTargets() {
+		if !slices.Contains(Targets, t) || !p.hasBlock(t) {
+			continue
+		}
+		bp := path.Child(blockField[t])
+		switch t {
+		case TargetGKEOnAWS:
+			errs = append(errs, p.GKEOnAWS.validate(bp)...)
+		case TargetKarpenter:
+			errs = append(errs, p.Karpenter.validate(bp)...)
+		case TargetConfigConnector:
+			errs = append(errs, p.ConfigConnector.validate(bp)...)
+		case TargetCrossplaneGKEOnAWS:
+			errs = append(errs, p.Crossplane.validate(bp)...)
+		case TargetCAPA:
+			errs = append(errs, p.CAPA.validate(bp)...)
+		}
+	}
+	return errs
+}
+
+func required(errs field.ErrorList, path *field.Path, missing bool, why string) field.ErrorList {
+	if missing {
+		return append(errs, field.Required(path, why))
+	}
+	return errs
+}
+
+func (g *GKEOnAWS) validate(path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	errs = required(errs, path.Child("location"), g.Location == "", "gcloud --location")
+	errs = required(errs, path.Child("cluster"), g.Cluster == "", "gcloud --cluster")
+	errs = required(errs, path.Child("nodeVersion"), g.NodeVersion == "", "gcloud --node-version")
+	errs = required(errs, path.Child("subnetID"), g.SubnetID == "", "gcloud --subnet-id")
+	errs = required(errs, path.Child("iamInstanceProfile"), g.IAMInstanceProfile == "", "gcloud --iam-instance-profile")
+	errs = required(errs, path.Child("configEncryptionKMSKeyARN"), g.ConfigEncryptionKMSKeyARN == "", "gcloud --config-encryption-kms-key-arn")
+	errs = required(errs, path.Child("maxPodsPerNode"), g.MaxPodsPerNode == nil, "gcloud --max-pods-per-node")
+	errs = required(errs, path.Child("minNodes"), g.MinNodes == nil, "gcloud --min-nodes")
+	errs = required(errs, path.Child("maxNodes"), g.MaxNodes == nil, "gcloud --max-nodes")
+	if g.MaxPodsPerNode != nil && *g.MaxPodsPerNode < 1 {
+		errs = append(errs, field.Invalid(path.Child("maxPodsPerNode"), *g.MaxPodsPerNode, "must be at least 1"))
+	}
+	if g.MinNodes != nil && *g.MinNodes < 0 {
+		errs = append(errs, field.Invalid(path.Child("minNodes"), *g.MinNodes, "must not be negative"))
+	}
+	if g.MinNodes != nil && g.MaxNodes != nil && *g.MaxNodes < *g.MinNodes {
+		errs = append(errs, field.Invalid(path.Child("maxNodes"), *g.MaxNodes, "must not be less than minNodes"))
+	}
+	if g.RootVolumeSizeGiB < 0 {
+		errs = append(errs, field.Invalid(path.Child("rootVolumeSizeGiB"), g.RootVolumeSizeGiB, "must not be negative"))
+	}
+	return errs
+}
+
+func (k *Karpenter) validate(path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	ref := path.Child("nodeClassRef")
+	errs = required(errs, ref.Child("group"), k.NodeClassRef.Group == "", "e.g. karpenter.k8s.aws")
+	errs = required(errs, ref.Child("kind"), k.NodeClassRef.Kind == "", "e.g. EC2NodeClass")
+	errs = required(errs, ref.Child("name"), k.NodeClassRef.Name == "", "the NodeClass to launch nodes from")
+	for i, r := range k.Requirements {
+		errs = required(errs, path.Child("requirements").Index(i).Child("key"), r.Key == "", "")
+		errs = required(errs, path.Child("requirements").Index(i).Child("operator"), r.Operator == "", "")
+	}
+	return errs
+}
+
+func (c *ConfigConnector) validate(path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	errs = required(errs, path.Child("clusterRef"), c.ClusterRef.Name == "" && c.ClusterRef.External == "", "name or external")
+	errs = required(errs, path.Child("location"), c.Location == "", "the cluster's zone or region")
+	return errs
+}
+
+func (c *Crossplane) validate(path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	errs = required(errs, path.Child("location"), c.Location == "", "forProvider.location")
+	errs = required(errs, path.Child("cluster"), c.Cluster == "" && c.ClusterRef == "", "forProvider.cluster, or clusterRef")
+	errs = required(errs, path.Child("nodeVersion"), c.NodeVersion == "", "forProvider.version")
+	errs = required(errs, path.Child("subnetID"), c.SubnetID == "", "forProvider.subnetId")
+	errs = required(errs, path.Child("iamInstanceProfile"), c.IAMInstanceProfile == "", "forProvider.config.iamInstanceProfile")
+	errs = required(errs, path.Child("configEncryptionKMSKeyARN"), c.ConfigEncryptionKMSKeyARN == "", "forProvider.config.configEncryption.kmsKeyArn")
+	errs = required(errs, path.Child("maxPodsPerNode"), c.MaxPodsPerNode == nil, "forProvider.maxPodsConstraint")
+	errs = required(errs, path.Child("minNodes"), c.MinNodes == nil, "forProvider.autoscaling")
+	errs = required(errs, path.Child("maxNodes"), c.MaxNodes == nil, "forProvider.autoscaling")
+	return errs
+}
+
+func (c *CAPA) validate(path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if c.Scaling != nil && c.Scaling.Max < c.Scaling.Min {
+		errs = append(errs, field.Invalid(path.Child("scaling", "max"), c.Scaling.Max, "must not be less than min"))
+	}
+	return errs
+}

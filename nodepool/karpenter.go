@@ -1,0 +1,88 @@
+package nodepool
+
+import (
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/isolate-workloads/isolate-workloads/config"
+)
+
+type karpenter struct{}
+
+type karpenterNodePool struct {
+	APIVersion string                `json:"apiVersion"`
+	Kind       string                `json:"kind"`
+	Metadata   objectMeta            `json:"metadata"`
+	Spec       karpenterNodePoolSpec `json:"spec"`
+}
+
+type karpenterNodePoolSpec struct {
+	Template karpenterTemplate `json:"template"`
+	Weight   *int32            `json:"weight,omitempty"`
+}
+
+type karpenterTemplate struct {
+	Metadata struct {
+		Labels map[string]string `json:"labels,omitempty"`
+	} `json:"metadata"`
+	Spec struct {
+		NodeClassRef config.KarpenterNodeClassRef  `json:"nodeClassRef"`
+		Requirements []config.KarpenterRequirement `json:"requirements"`
+		Taints       []kubeTaint                   `json:"taints"`
+	} `json:"spec"`
+}
+
+type kubeTaint struct {
+	Key    string `json:"key"`
+	Value  string `json:"value,omitempty"`
+	Effect string `json:"effect"`
+}
+
+// karpenterRestricted reports why Karpenter's NodePool schema would reject a
+// node label: the karpenter.sh domain is its own, and the node name label is
+// set by the kubelet.
+func karpenterRestricted(key string) string {
+	// The prefix is everything before the first '/', or the whole key.
+	domain, _, _ := strings.Cut(key, "/")
+	switch {
+	case key == "kubernetes.io/hostname":
+		return `label "kubernetes.io/hostname" is restricted`
+	case key == "karpenter.sh/nodepool":
+		return `label "karpenter.sh/nodepool" is restricted; Karpenter sets it to the NodePool's name`
+	case key != "karpenter.sh/capacity-type" && strings.HasSuffix(domain, "karpenter.sh"):
+		return `label domain "karpenter.sh" is restricted`
+	}
+	return ""
+}
+
+func (karpenter) Check(p config.NodePool, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for _, k := range config.SortedKeys(p.Labels) {
+		if why := karpenterRestricted(k); why != "" {
+			errs = append(errs, field.Invalid(path.Child("labels").Key(k), k, "Karpenter rejects this label: "+why))
+		}
+	}
+	return errs
+}
+
+func (karpenter) Render(p config.NodePool) (any, error) {
+	k := p.Karpenter
+	if k == nil {
+		return nil, fmt.Errorf("no karpenter block")
+	}
+	np := karpenterNodePool{APIVersion: "karpenter.sh/v1", Kind: "NodePool", Metadata: meta(p.Name, "")}
+	np.Spec.Weight = k.Weight
+	np.Spec.Template.Metadata.Labels = p.Labels
+	np.Spec.Template.Spec.NodeClassRef = k.NodeClassRef
+	np.Spec.Template.Spec.Requirements = k.Requirements
+	if np.Spec.Template.Spec.Requirements == nil {
+		// Karpenter requires the list; the template labels already constrain the nodes.
+		np.Spec.Template.Spec.Requirements = []config.KarpenterRequirement{}
+	}
+	for _, t := range p.Taints {
+		np.Spec.Template.Spec.Taints = append(np.Spec.Template.Spec.Taints, kubeTaint{Key: t.Key, Value: t.Value, Effect: string(t.Effect)})
+	}
+	return np, nil
+}

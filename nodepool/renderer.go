@@ -1,0 +1,117 @@
+package nodepool
+
+import (
+	"fmt"
+
+	"github.com/kptdev/krm-functions-sdk/go/fn"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/isolate-workloads/isolate-workloads/config"
+	"github.com/isolate-workloads/isolate-workloads/internal/typedyaml"
+)
+
+// Renderer turns a node pool into one provider's object.
+type Renderer interface {
+	// Check reports what this target cannot represent, at the pool's path.
+	Check(p config.NodePool, path *field.Path) field.ErrorList
+	// Render returns the object that creates the pool.
+	Render(p config.NodePool) (any, error)
+}
+
+// renderers is the table of targets; adding one is adding a row.
+var renderers = map[string]Renderer{
+	config.TargetGKEOnAWS:           gkeOnAWS{},
+	config.TargetKarpenter:          karpenter{},
+	config.TargetConfigConnector:    configConnector{},
+	config.TargetCrossplaneGKEOnAWS: crossplane{},
+	config.TargetCAPA:               capa{},
+}
+
+// Pools returns the pools a config creates: the dedicated one, and the
+// system pool when there is one.
+func Pools(cfg *config.WorkloadIsolation) []Pool {
+	pools := []Pool{{NodePool: cfg.Spec.NodePool, Path: field.NewPath("spec", "nodePool")}}
+	if s := cfg.Spec.SystemNodePool; s != nil {
+		pools = append(pools, Pool{NodePool: s.NodePool(cfg.Spec.NodePool), Path: field.NewPath("spec", "systemNodePool")})
+	}
+	return pools
+}
+
+// Pool is one pool to emit and where the config defines it.
+type Pool struct {
+	config.NodePool
+	Path *field.Path
+}
+
+// Check returns every problem the targets find, for all pools.
+func Check(cfg *config.WorkloadIsolation, targets []string) field.ErrorList {
+	var errs field.ErrorList
+	for _, p := range Pools(cfg) {
+		for _, t := range targets {
+			errs = append(errs, renderers[t].Check(p.NodePool, p.Path)...)
+		}
+	}
+	return errs
+}
+
+// Emitted is one rendered object and the target it is for.
+type Emitted struct {
+	Target string
+	Pool   string
+	Object *fn.KubeObject
+}
+
+// Render renders every pool for the given targets, in target order.
+func Render(cfg *config.WorkloadIsolation, targets []string) ([]Emitted, error) {
+	var out []Emitted
+	for _, t := range config.Targets {
+		if !contains(targets, t) {
+			continue
+		}
+		for _, p := range Pools(cfg) {
+			v, err := renderers[t].Render(p.NodePool)
+			if err != nil {
+				return nil, fmt.Errorf("rendering %s for pool %q: %w", t, p.Name, err)
+			}
+			obj, err := toKubeObject(v)
+			if err != nil {
+				return nil, fmt.Errorf("rendering %s for pool %q: %w", t, p.Name, err)
+			}
+			out = append(out, Emitted{Target: t, Pool: p.Name, Object: obj})
+		}
+	}
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func toKubeObject(v any) (*fn.KubeObject, error) {
+	node, err := typedyaml.Encode(v)
+	if err != nil {
+		return nil, err
+	}
+	return fn.MoveToKubeObject(yaml.NewRNode(node)), nil
+}
+
+// objectMeta is the metadata of an emitted object.
+type objectMeta struct {
+	Name        string            `json:"name"`
+	Namespace   string            `json:"namespace,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// ManagedByLabel marks the objects the function emits.
+const ManagedByLabel = "app.kubernetes.io/managed-by"
+
+func meta(name, namespace string) objectMeta {
+	return objectMeta{Name: name, Namespace: namespace, Labels: map[string]string{ManagedByLabel: "isolate-workloads"}}
+}
