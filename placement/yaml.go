@@ -183,9 +183,7 @@ func (p Plan) ApplyTo(podSpec *yaml.RNode) error {
 	if len(p.AddNodeSelector) > 0 {
 		ns := ensure(spec, yaml.MappingNode, fieldNodeSelector)
 		for _, k := range config.SortedKeys(p.AddNodeSelector) {
-			ns.Content = append(ns.Content,
-				&yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: k},
-				&yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: p.AddNodeSelector[k]})
+			ns.Content = append(ns.Content, typedyaml.String(k), typedyaml.String(p.AddNodeSelector[k]))
 		}
 	}
 	return nil
@@ -224,7 +222,7 @@ func ensure(n *yaml.Node, kind yaml.Kind, names ...string) *yaml.Node {
 		}
 		if next == nil {
 			next = newNode(want)
-			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: name}, next)
+			n.Content = append(n.Content, typedyaml.String(name), next)
 		}
 		n = next
 	}

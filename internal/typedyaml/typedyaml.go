@@ -43,7 +43,24 @@ func Encode(v any) (*yaml.Node, error) {
 // encoder writes block YAML and quotes only strings that need it.
 func clearStyle(n *yaml.Node) {
 	n.Style = 0
+	quoteForYAML11(n)
 	for _, c := range n.Content {
 		clearStyle(c)
 	}
+}
+
+// quoteForYAML11 double-quotes a string that YAML 1.1 readers (kubectl,
+// sigs.k8s.io/yaml) would take for a bool or number, such as yes, on or 0x1.
+// The YAML 1.2 encoder would write it bare.
+func quoteForYAML11(n *yaml.Node) {
+	if n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagString && yaml.IsYaml1_1NonString(n) {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+}
+
+// String returns a string scalar node, quoted where YAML 1.1 readers need it.
+func String(value string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: value}
+	quoteForYAML11(n)
+	return n
 }
