@@ -89,7 +89,7 @@ func (a *Auditor) Run(workloads []Workload) []Finding {
 			add(CheckPrivilegedTolerating, w.Object, privileges[0].Field, fmt.Sprintf(
 				"%s tolerates the taints of node pool %q and has elevated privileges (%s): a compromised isolated workload on that pool could take over this pod's node access and credentials. "+
 					"Drop the privileges, or narrow %s so it does not tolerate the pool's taints",
-				w.Object.GetKind(), a.Pool.Name, reasons(privileges), w.Path.Child("tolerations").Index(tolIndex)))
+				w.Object.GetKind(), a.Pool.Name, Reasons(privileges), w.Path.Child("tolerations").Index(tolIndex)))
 		case landsOnPool:
 			add(CheckWildcardTolerations, w.Object, w.Path.Child("tolerations").Index(tolIndex).String(), fmt.Sprintf(
 				"this toleration tolerates the taints of node pool %q, so this unselected %s can run on the dedicated nodes next to the isolated workloads. "+
@@ -99,7 +99,7 @@ func (a *Auditor) Run(workloads []Workload) []Finding {
 		if len(privileges) > 0 && placement.CanLandOnShared(s, a.Pool) {
 			add(CheckPrivilegedOnSharedNodes, w.Object, privileges[0].Field, fmt.Sprintf(
 				"this %s has elevated privileges (%s) and runs on shared nodes; avoid elevated-privilege workloads there, or isolate it on a pool of its own",
-				w.Object.GetKind(), reasons(privileges)))
+				w.Object.GetKind(), Reasons(privileges)))
 		}
 		if !a.toleratesNoExecute(w.Spec.Tolerations) {
 			evicted = append(evicted, w.Object.GetKind()+"/"+w.Object.GetName())

@@ -89,7 +89,8 @@ func containerPrivileges(c corev1.Container, path *field.Path, podRunsAsRoot boo
 	return out
 }
 
-func reasons(ps []Privilege) string {
+// Reasons joins the reasons of privileges for a message.
+func Reasons(ps []Privilege) string {
 	rs := make([]string, 0, len(ps))
 	for _, p := range ps {
 		rs = append(rs, p.Reason)

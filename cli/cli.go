@@ -23,6 +23,7 @@ const (
 Usage:
   isolate-workloads                   run as a KRM function (ResourceList on stdin and stdout)
   isolate-workloads nodepool ...      print the node pool to create (gcloud command or objects)
+  isolate-workloads verify ...        check a cluster's pods and nodes (kubectl get pods,nodes -A -o json)
   isolate-workloads version           print the version
 
 Run 'isolate-workloads COMMAND -h' for a command's flags.
@@ -50,6 +51,8 @@ func Main(version string, args []string, stdio IO) int {
 		return ExitOK
 	case "nodepool":
 		return nodePoolCommand(args[1:], stdio)
+	case "verify":
+		return verifyCommand(args[1:], stdio)
 	}
 	fmt.Fprintf(stdio.Stderr, "unknown command %q\n\n%s", args[0], usageTemplate)
 	return ExitBadInput

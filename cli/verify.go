@@ -1,0 +1,76 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/isolate-workloads/isolate-workloads/placement"
+	"github.com/isolate-workloads/isolate-workloads/verify"
+)
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// verifyCommand checks a cluster's pods and nodes against the config.
+func verifyCommand(args []string, stdio IO) int {
+	fs := newFlagSet("verify", stdio)
+	configPath := fs.String("config", "", "the WorkloadIsolation file the pipeline uses (required)")
+	var states stringList
+	fs.Var(&states, "cluster-state", "`kubectl get pods,nodes -A -o json` output; repeat for separate files (default: stdin)")
+	output := fs.String("o", "table", "output format: table or json")
+	if err := fs.Parse(args); err != nil {
+		return ExitBadInput
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stdio.Stderr, "isolate-workloads verify: "+format+"\n", a...)
+		return ExitBadInput
+	}
+	if fs.NArg() > 0 {
+		return fail("unexpected argument %q", fs.Arg(0))
+	}
+	if *output != "table" && *output != "json" {
+		return fail("-o must be table or json, not %q", *output)
+	}
+	cfg, err := loadConfigFile(*configPath)
+	if err != nil {
+		return fail("%v", err)
+	}
+	var state verify.ClusterState
+	if len(states) == 0 {
+		if err := verify.Decode(stdio.Stdin, "stdin", &state); err != nil {
+			return fail("%v", err)
+		}
+	}
+	for _, path := range states {
+		f, err := os.Open(path)
+		if err != nil {
+			return fail("%v", err)
+		}
+		err = verify.Decode(f, path, &state)
+		f.Close()
+		if err != nil {
+			return fail("%v", err)
+		}
+	}
+	if err := state.Check(); err != nil {
+		return fail("%v", err)
+	}
+	pool, _ := placement.FromConfig(cfg)
+	report := verify.Verify(pool, &state)
+	if *output == "json" {
+		err = report.WriteJSON(stdio.Stdout)
+	} else {
+		err = report.WriteTable(stdio.Stdout)
+	}
+	if err != nil {
+		return fail("%v", err)
+	}
+	if !report.Clean() {
+		return ExitFindings
+	}
+	return ExitOK
+}
