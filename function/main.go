@@ -9,6 +9,7 @@ import (
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 
 	"github.com/isolate-workloads/isolate-workloads/cli"
+	"github.com/isolate-workloads/isolate-workloads/internal/krmio"
 	"github.com/isolate-workloads/isolate-workloads/transformer"
 )
 
@@ -19,7 +20,5 @@ func main() {
 	if len(os.Args) > 1 {
 		os.Exit(cli.Main(version, os.Args[1:], cli.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
 	}
-	if err := fn.AsMain(fn.ResourceListProcessorFunc(transformer.Run)); err != nil {
-		os.Exit(1)
-	}
+	os.Exit(krmio.Main(fn.ResourceListProcessorFunc(transformer.Run), os.Stdin, os.Stdout, os.Stderr))
 }

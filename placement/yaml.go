@@ -145,17 +145,17 @@ func isNull(n *yaml.Node) bool {
 
 // ApplyTo writes the plan into the pod spec node. Existing entries, their
 // order and their comments stay as they are; the new ones are appended.
-func (p Plan) ApplyTo(podSpec *yaml.RNode) error {
+func (p Plan) ApplyTo(podSpec *yaml.RNode, enc *typedyaml.Encoder) error {
 	spec := podSpec.YNode()
 	if len(p.AddTolerations) > 0 {
-		if err := appendTyped(ensure(spec, yaml.SequenceNode, fieldTolerations), p.AddTolerations); err != nil {
+		if err := appendTyped(enc, ensure(spec, yaml.SequenceNode, fieldTolerations), p.AddTolerations); err != nil {
 			return err
 		}
 	}
 	if !p.Required.Empty() {
 		terms := ensure(spec, yaml.SequenceNode, append([]string{fieldAffinity}, requiredPath...)...)
 		if p.Required.NewTerm != nil {
-			if err := appendTyped(terms, []any{p.Required.NewTerm}); err != nil {
+			if err := appendTyped(enc, terms, []any{p.Required.NewTerm}); err != nil {
 				return err
 			}
 		}
@@ -163,7 +163,7 @@ func (p Plan) ApplyTo(podSpec *yaml.RNode) error {
 			if len(add) == 0 {
 				continue
 			}
-			if err := appendTyped(ensure(terms.Content[i], yaml.SequenceNode, "matchExpressions"), add); err != nil {
+			if err := appendTyped(enc, ensure(terms.Content[i], yaml.SequenceNode, "matchExpressions"), add); err != nil {
 				return err
 			}
 		}
@@ -171,7 +171,7 @@ func (p Plan) ApplyTo(podSpec *yaml.RNode) error {
 	if !p.Preferred.Empty() {
 		list := ensure(spec, yaml.SequenceNode, append([]string{fieldAffinity}, preferredPath...)...)
 		if p.Preferred.Add != nil {
-			if err := appendTyped(list, []any{p.Preferred.Add}); err != nil {
+			if err := appendTyped(enc, list, []any{p.Preferred.Add}); err != nil {
 				return err
 			}
 		}
@@ -189,9 +189,9 @@ func (p Plan) ApplyTo(podSpec *yaml.RNode) error {
 	return nil
 }
 
-func appendTyped[T any](list *yaml.Node, items []T) error {
+func appendTyped[T any](enc *typedyaml.Encoder, list *yaml.Node, items []T) error {
 	for _, it := range items {
-		n, err := typedyaml.Encode(it)
+		n, err := enc.Encode(it)
 		if err != nil {
 			return err
 		}
@@ -222,7 +222,8 @@ func ensure(n *yaml.Node, kind yaml.Kind, names ...string) *yaml.Node {
 		}
 		if next == nil {
 			next = newNode(want)
-			n.Content = append(n.Content, typedyaml.String(name), next)
+			// Field names are plain identifiers: no YAML 1.1 quoting needed.
+			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: name}, next)
 		}
 		n = next
 	}

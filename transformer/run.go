@@ -129,7 +129,7 @@ func (r *isolation) collectForAudit(obj *fn.KubeObject, rn *yaml.RNode, row work
 		return
 	}
 	w := audit.Workload{Object: obj, Path: path}
-	if err := typedyaml.Decode(podSpec.YNode(), &w.Spec); err != nil {
+	if err := typedyaml.Decode(audit.RelevantFields(podSpec.YNode()), &w.Spec); err != nil {
 		r.results = append(r.results, objectResult(obj, fn.Warning, path.String(),
 			"not audited: the pod spec cannot be read: "+err.Error()))
 		return
@@ -198,8 +198,9 @@ func (r *isolation) fail(obj *fn.KubeObject, e *field.Error) {
 }
 
 func (r *isolation) apply() error {
+	enc := typedyaml.NewEncoder()
 	for _, c := range r.changes {
-		if err := c.plan.ApplyTo(c.podSpec); err != nil {
+		if err := c.plan.ApplyTo(c.podSpec, enc); err != nil {
 			return err
 		}
 	}
