@@ -22,6 +22,7 @@ const (
 
 Usage:
   isolate-workloads                   run as a KRM function (ResourceList on stdin and stdout)
+  isolate-workloads run ...           run over a package directory in place (like kpt fn eval)
   isolate-workloads nodepool ...      print the node pool to create (gcloud command or objects)
   isolate-workloads verify ...        check a cluster's pods and nodes (kubectl get pods,nodes -A -o json)
   isolate-workloads version           print the version
@@ -53,6 +54,8 @@ func Main(version string, args []string, stdio IO) int {
 		return nodePoolCommand(args[1:], stdio)
 	case "verify":
 		return verifyCommand(args[1:], stdio)
+	case "run":
+		return runCommand(args[1:], stdio)
 	}
 	fmt.Fprintf(stdio.Stderr, "unknown command %q\n\n%s", args[0], usageTemplate)
 	return ExitBadInput

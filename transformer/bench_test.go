@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
+
+	"github.com/isolate-workloads/isolate-workloads/internal/krmio"
 )
 
 // benchInput generates n resources with the seeded generator in bench/gen.
@@ -94,3 +96,19 @@ func BenchmarkTransformWorstCase(b *testing.B) {
 		}
 	}
 }
+
+// benchmarkBinary measures what the binary does: krmio.Run.
+func benchmarkBinary(b *testing.B, p fn.ResourceListProcessorFunc, n int) {
+	input := benchInput(b, n)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(input)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := krmio.Run(p, input); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkBinaryIdentity10k(b *testing.B) { benchmarkBinary(b, identity, 10000) }
+func BenchmarkBinaryIsolate10k(b *testing.B)  { benchmarkBinary(b, Run, 10000) }

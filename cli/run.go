@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/kptdev/krm-functions-sdk/go/fn"
+
+	"github.com/isolate-workloads/isolate-workloads/dirmode"
+	"github.com/isolate-workloads/isolate-workloads/transformer"
+)
+
+// runCommand runs the function over a package directory, as
+// `kpt fn eval DIR --exec isolate-workloads --fn-config CONFIG` would.
+func runCommand(args []string, stdio IO) int {
+	fs := newFlagSet("run", stdio)
+	configPath := fs.String("config", "", "the WorkloadIsolation file (required)")
+	output := fs.String("o", "", "stdout: print the package instead of rewriting it in place")
+	if err := fs.Parse(args); err != nil {
+		return ExitBadInput
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stdio.Stderr, "isolate-workloads run: "+format+"\n", a...)
+		return ExitBadInput
+	}
+	if fs.NArg() != 1 {
+		return fail("want exactly one package directory, got %d arguments", fs.NArg())
+	}
+	if *output != "" && *output != "stdout" {
+		return fail("-o must be stdout, or absent to rewrite the package in place")
+	}
+	dir := fs.Arg(0)
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return fail("%s is not a directory", dir)
+	}
+	if *configPath == "" {
+		return fail("--config is required: the WorkloadIsolation file")
+	}
+	data, err := os.ReadFile(*configPath)
+	if err != nil {
+		return fail("%v", err)
+	}
+	cfg, err := fn.ParseKubeObject(data)
+	if err != nil {
+		return fail("%s: %v", *configPath, err)
+	}
+	opts := dirmode.Options{}
+	if *output == "stdout" {
+		opts.Stdout = stdio.Stdout
+	}
+	results, err := dirmode.Run(dir, cfg, fn.ResourceListProcessorFunc(transformer.Run), opts)
+	for _, r := range results {
+		fmt.Fprintln(stdio.Stderr, r.String())
+	}
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "isolate-workloads run: %v\n", err)
+		return ExitFindings
+	}
+	return ExitOK
+}

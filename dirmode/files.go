@@ -1,0 +1,143 @@
+package dirmode
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// packageFiles lists the manifest files of a package as kpt sees them:
+// kyaml's own walk decides, so .krmignore and the file globs behave the
+// same. The walk is asked to skip every file after naming it, so nothing is
+// parsed twice.
+func packageFiles(dir string) ([]string, error) {
+	var files []string
+	globs := append(append([]string{}, kio.DefaultMatch...), "Kptfile")
+	reader := kio.LocalPackageReader{
+		PackagePath:           dir,
+		OmitReaderAnnotations: true,
+		FileSkipFunc: func(relPath string) bool {
+			for _, g := range globs {
+				if ok, _ := filepath.Match(g, filepath.Base(relPath)); ok {
+					files = append(files, relPath)
+					break
+				}
+			}
+			return true
+		},
+	}
+	if _, err := reader.Read(); err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+// chunk is one YAML document of a file, with the exact bytes it had.
+type chunk struct {
+	// separator is the `---` line before the document, if any.
+	separator string
+	text      string
+	// node is the document's resource, nil for an empty or comment-only one.
+	node *yaml.RNode
+}
+
+// file is a manifest file split into documents.
+type file struct {
+	path   string
+	chunks []*chunk
+}
+
+var separatorLine = regexp.MustCompile(`^---([ \t].*)?\r?$`)
+
+// splitDocuments cuts a file at its `---` lines, keeping every byte, so an
+// untouched document can be written back exactly as it was.
+func splitDocuments(data []byte) []*chunk {
+	var chunks []*chunk
+	current := &chunk{}
+	var text bytes.Buffer
+	for len(data) > 0 {
+		end := bytes.IndexByte(data, '\n')
+		line := data
+		if end >= 0 {
+			line = data[:end+1]
+		}
+		data = data[len(line):]
+		if separatorLine.Match(bytes.TrimRight(line, "\n")) {
+			current.text = text.String()
+			chunks = append(chunks, current)
+			current = &chunk{separator: string(line)}
+			text.Reset()
+			continue
+		}
+		text.Write(line)
+	}
+	current.text = text.String()
+	return append(chunks, current)
+}
+
+// readFile reads one manifest file into documents, each parsed by kyaml's
+// reader the way kpt reads it (aliases expanded).
+func readFile(dir, rel string) (*file, error) {
+	data, err := os.ReadFile(filepath.Join(dir, rel))
+	if err != nil {
+		return nil, err
+	}
+	f := &file{path: rel, chunks: splitDocuments(data)}
+	for i, c := range f.chunks {
+		nodes, err := (&kio.ByteReader{
+			Reader: bytes.NewBufferString(c.text), OmitReaderAnnotations: true,
+			DisableUnwrapping: true, AnchorsAweigh: true,
+		}).Read()
+		if err != nil {
+			return nil, fmt.Errorf("%s: document %d: %w", rel, i+1, err)
+		}
+		switch len(nodes) {
+		case 0:
+		case 1:
+			c.node = nodes[0]
+		default:
+			return nil, fmt.Errorf("%s: document %d holds %d resources; separate them with ---", rel, i+1, len(nodes))
+		}
+	}
+	return f, nil
+}
+
+// render writes the file back: untouched documents as they were, changed
+// ones encoded again in the sequence indentation they were written in.
+func (f *file) render(changed map[*chunk]bool) ([]byte, error) {
+	var out bytes.Buffer
+	for _, c := range f.chunks {
+		out.WriteString(c.separator)
+		if !changed[c] {
+			out.WriteString(c.text)
+			continue
+		}
+		text, err := encode(c.node, c.text)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.path, err)
+		}
+		out.WriteString(text)
+	}
+	return out.Bytes(), nil
+}
+
+// encode writes a node in the sequence indentation style of its original
+// text: kyaml can keep "wide" (- indented under its key) or "compact".
+func encode(node *yaml.RNode, original string) (string, error) {
+	style := yaml.CompactSequenceStyle
+	if original != "" && yaml.DeriveSeqIndentStyle(original) == string(yaml.WideSequenceStyle) {
+		style = yaml.WideSequenceStyle
+	}
+	data, err := yaml.MarshalWithOptions(node.Document(), &yaml.EncoderOptions{SeqIndent: style})
+	if err != nil {
+		return "", err
+	}
+	return string(data), nil
+}

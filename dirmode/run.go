@@ -1,0 +1,207 @@
+package dirmode
+
+import (
+	"bytes"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kptdev/krm-functions-sdk/go/fn"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Options says where the result goes.
+type Options struct {
+	// Stdout, when set, receives the whole package as a YAML stream and no
+	// file is written.
+	Stdout io.Writer
+}
+
+// Run runs the processor over the package in dir, as `kpt fn eval` would.
+// It writes back only the files with a changed document, and in them only
+// the changed documents; every other byte stays as it was. When the
+// processor fails, nothing is written and its results are returned with the
+// error.
+//
+// It relies on what the processor promises: it keeps the items it is given
+// in their order, replacing some in place, and only appends new ones.
+func Run(dir string, config *fn.KubeObject, p fn.ResourceListProcessor, opts Options) (fn.Results, error) {
+	paths, err := packageFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	var files []*file
+	var docs []*chunk
+	var before []uint64
+	rl := &fn.ResourceList{FunctionConfig: config}
+	for _, rel := range paths {
+		f, err := readFile(dir, rel)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f)
+		for _, c := range f.chunks {
+			if c.node == nil {
+				continue
+			}
+			docs = append(docs, c)
+			before = append(before, hashNode(c.node.YNode()))
+			rl.Items = append(rl.Items, fn.MoveToKubeObject(yaml.NewRNode(c.node.YNode())))
+		}
+	}
+	ok, err := p.Process(rl)
+	if err != nil {
+		return rl.Results, err
+	}
+	if !ok {
+		return rl.Results, fmt.Errorf("the function failed; no file was changed")
+	}
+	if len(rl.Items) < len(docs) {
+		return rl.Results, fmt.Errorf("the function dropped %d resources; no file was changed", len(docs)-len(rl.Items))
+	}
+
+	changed := map[*chunk]bool{}
+	for i, c := range docs {
+		node := rl.Items[i].MoveToResourceNode().YNode()
+		if hashNode(node) == before[i] {
+			continue
+		}
+		// The document node keeps the comments above the resource.
+		c.node.Document().Content[0] = node
+		changed[c] = true
+	}
+	created, err := newFiles(dir, rl.Items[len(docs):])
+	if err != nil {
+		return rl.Results, err
+	}
+	if opts.Stdout != nil {
+		return rl.Results, writeStream(opts.Stdout, files, changed, created)
+	}
+	for _, f := range files {
+		if !f.touched(changed) {
+			continue
+		}
+		data, err := f.render(changed)
+		if err != nil {
+			return rl.Results, err
+		}
+		if err := writeFile(filepath.Join(dir, f.path), data); err != nil {
+			return rl.Results, err
+		}
+	}
+	for _, c := range created {
+		if err := writeFile(filepath.Join(dir, c.path), c.data); err != nil {
+			return rl.Results, err
+		}
+	}
+	return rl.Results, nil
+}
+
+func (f *file) touched(changed map[*chunk]bool) bool {
+	for _, c := range f.chunks {
+		if changed[c] {
+			return true
+		}
+	}
+	return false
+}
+
+type createdFile struct {
+	path string
+	data []byte
+}
+
+// newFiles places new resources as kpt does: one file each, named
+// <kind>_<name>.yaml in the package root.
+func newFiles(dir string, items fn.KubeObjects) ([]createdFile, error) {
+	var out []createdFile
+	for _, obj := range items {
+		name := strings.ToLower(obj.GetKind()) + "_" + obj.GetName() + ".yaml"
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return nil, fmt.Errorf("the new %s would go to %s, which exists but was not read (.krmignore?)", obj.ShortString(), name)
+		}
+		text, err := encode(obj.MoveToResourceNode(), "")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, createdFile{path: name, data: []byte(text)})
+	}
+	return out, nil
+}
+
+// writeStream prints the package as one YAML stream, file by file.
+func writeStream(w io.Writer, files []*file, changed map[*chunk]bool, created []createdFile) error {
+	var buf bytes.Buffer
+	for _, f := range files {
+		data, err := f.render(changed)
+		if err != nil {
+			return err
+		}
+		appendDocument(&buf, data)
+	}
+	for _, c := range created {
+		appendDocument(&buf, c.data)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+func appendDocument(buf *bytes.Buffer, data []byte) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return
+	}
+	if buf.Len() > 0 {
+		buf.WriteString("---\n")
+	}
+	buf.Write(data)
+	if !bytes.HasSuffix(data, []byte("\n")) {
+		buf.WriteByte('\n')
+	}
+}
+
+// writeFile replaces a file atomically, keeping its mode.
+func writeFile(path string, data []byte) error {
+	mode := os.FileMode(0o644)
+	if info, err := os.Stat(path); err == nil {
+		mode = info.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".isolate-workloads-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// hashNode fingerprints a YAML tree, comments and styles included, to tell
+// the documents the function changed from the ones it left alone.
+func hashNode(n *yaml.Node) uint64 {
+	h := fnv.New64a()
+	var walk func(*yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n == nil {
+			return
+		}
+		fmt.Fprintf(h, "%d|%d|%s|%s|%s|%s|%s|%s|%d[", n.Kind, n.Style, n.Tag, n.Value, n.Anchor, n.HeadComment, n.LineComment, n.FootComment, len(n.Content))
+		for _, c := range n.Content {
+			walk(c)
+		}
+		h.Write([]byte("]"))
+	}
+	walk(n)
+	return h.Sum64()
+}
