@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
@@ -22,7 +23,7 @@ const header = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
 // the same mapping at the top level only by its indentation (the encoder's
 // line width is unlimited), so each piece is encoded alone and indented.
 func Write(w io.Writer, rl *fn.ResourceList) error {
-	rl.Sort()
+	sortItems(rl.Items)
 	bw := bufio.NewWriterSize(w, 1<<16)
 	bw.WriteString(header)
 	if len(rl.Items) > 0 {
@@ -56,19 +57,27 @@ func Write(w io.Writer, rl *fn.ResourceList) error {
 		}
 	}
 	if len(rl.Results) > 0 {
-		// The SDK owns how results are written; take its own rendering.
-		results, err := (&fn.ResourceList{Results: rl.Results, FunctionConfig: fn.NewEmptyKubeObject()}).ToYAML()
-		if err != nil {
-			return err
+		bw.WriteString("results:\n")
+		// The SDK owns how a result is written; take its own rendering, a
+		// batch at a time for the same reason items are encoded one by one.
+		for start := 0; start < len(rl.Results); start += resultsBatch {
+			batch := rl.Results[start:min(start+resultsBatch, len(rl.Results))]
+			text, err := (&fn.ResourceList{Results: batch, FunctionConfig: fn.NewEmptyKubeObject()}).ToYAML()
+			if err != nil {
+				return err
+			}
+			rest, ok := bytes.CutPrefix(text, []byte(header+"results:\n"))
+			if !ok {
+				return fmt.Errorf("unexpected results rendering: %.60q", text)
+			}
+			bw.Write(rest)
 		}
-		rest, ok := bytes.CutPrefix(results, []byte(header))
-		if !ok {
-			return fmt.Errorf("unexpected results rendering: %.40q", results)
-		}
-		bw.Write(rest)
 	}
 	return bw.Flush()
 }
+
+// resultsBatch is how many results are encoded together.
+const resultsBatch = 256
 
 // writeIndented writes a standalone YAML block with its first line after
 // first and every other non-empty line after rest.
@@ -140,4 +149,28 @@ func fail(stdout, stderr io.Writer, err error) int {
 	rl := &fn.ResourceList{FunctionConfig: fn.NewEmptyKubeObject(), Results: fn.Results{fn.ErrorResult(err)}}
 	_ = Write(stdout, rl)
 	return 1
+}
+
+// keyedItems sorts items as fn.ResourceList.Sort does, with each item's key
+// computed once instead of twice per comparison. sort.Sort is not stable, so
+// the same algorithm with the same comparisons is what keeps the order of
+// items with equal keys identical to the SDK's.
+type keyedItems struct {
+	items fn.KubeObjects
+	keys  []string
+}
+
+func (k keyedItems) Len() int           { return len(k.items) }
+func (k keyedItems) Less(i, j int) bool { return k.keys[i] < k.keys[j] }
+func (k keyedItems) Swap(i, j int) {
+	k.items[i], k.items[j] = k.items[j], k.items[i]
+	k.keys[i], k.keys[j] = k.keys[j], k.keys[i]
+}
+
+func sortItems(items fn.KubeObjects) {
+	keys := make([]string, len(items))
+	for i, o := range items {
+		keys[i] = o.GetAPIVersion() + " " + o.GetKind() + " " + o.GetNamespace() + " " + o.GetName()
+	}
+	sort.Sort(keyedItems{items: items, keys: keys})
 }

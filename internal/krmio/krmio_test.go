@@ -2,6 +2,7 @@ package krmio
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,4 +96,38 @@ func TestWriteEdgeCases(t *testing.T) {
 func TestWriteHeadComments(t *testing.T) {
 	sameAsSDK(t, "fc-head", []byte("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig:\n  # about the config\n  apiVersion: v1\n  kind: ConfigMap\n"))
 	sameAsSDK(t, "two-items-heads", []byte("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n# one\n- apiVersion: v1\n  kind: A\n  metadata: {name: a}\n# two\n\n# more\n- apiVersion: v1\n  kind: B\n  metadata: {name: b}\n"))
+}
+
+func TestWriteManyResults(t *testing.T) {
+	rl := &fn.ResourceList{FunctionConfig: fn.NewEmptyKubeObject()}
+	for i := 0; i < 1000; i++ {
+		rl.Results = append(rl.Results, &fn.Result{Message: "m", Severity: fn.Info, ResourceRef: &fn.ResourceRef{Kind: "K", Name: string(rune('a' + i%26))}, Field: &fn.Field{Path: "spec"}, Tags: map[string]string{"check": "x"}})
+	}
+	in, err := rl.ToYAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameAsSDK(t, "many-results", in)
+}
+
+// TestSortMatchesSDK checks the order on items with equal keys too, where an
+// unstable sort could differ.
+func TestSortMatchesSDK(t *testing.T) {
+	var a, b fn.KubeObjects
+	for i := 0; i < 300; i++ {
+		text := fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: n%d\n  namespace: ns\ndata:\n  i: \"%d\"\n", i%7, i)
+		oa, err := fn.ParseKubeObject([]byte(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ob, _ := fn.ParseKubeObject([]byte(text))
+		a, b = append(a, oa), append(b, ob)
+	}
+	(&fn.ResourceList{Items: a}).Sort()
+	sortItems(b)
+	for i := range a {
+		if a[i].String() != b[i].String() {
+			t.Fatalf("item %d differs from the SDK's order", i)
+		}
+	}
 }
