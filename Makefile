@@ -57,6 +57,12 @@ vet: ## Run go vet and check formatting.
 	go vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 
+##@ Benchmarks
+
+.PHONY: bench
+bench: ## Measure time and memory against the identity function, kpt and kustomize (see BENCHMARKS.md).
+	bench/run.sh
+
 ##@ Tools
 
 .PHONY: tools

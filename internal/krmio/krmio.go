@@ -6,62 +6,48 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strings"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 const header = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
 
-// Write writes rl exactly as fn.ResourceList.ToYAML does, but encodes each
-// item, the functionConfig and the results on their own.
+// Write writes rl exactly as fn.ResourceList.ToYAML does, but encodes the
+// items, the functionConfig and the results in batches. It consumes rl: the
+// items' YAML nodes are moved out to be encoded.
 //
 // ToYAML encodes the whole list as one YAML document, and the YAML encoder
 // keeps every event of a document in one growing slice: at 10k resources
-// that slice alone takes hundreds of megabytes and its copies and GC scans
-// dominate the run. A block mapping nested under `- ` or a key differs from
-// the same mapping at the top level only by its indentation (the encoder's
-// line width is unlimited), so each piece is encoded alone and indented.
+// that slice alone takes hundreds of megabytes, and its copies and GC scans
+// dominate the run. Encoding `items:` with a batch of entries gives the same
+// text for those entries as encoding it with all of them, because block
+// sequence entries are laid out independently; one encoder per batch keeps
+// the per-encoder setup cost low as well.
 func Write(w io.Writer, rl *fn.ResourceList) error {
 	sortItems(rl.Items)
 	bw := bufio.NewWriterSize(w, 1<<16)
 	bw.WriteString(header)
-	if len(rl.Items) > 0 {
-		bw.WriteString("items:\n")
-		for _, item := range rl.Items {
-			text := item.String()
-			if strings.HasPrefix(text, "#") {
-				// Where a leading comment goes (before or after "- ") depends
-				// on the node it hangs on, which only the sequence's own
-				// encoding gets right: let the SDK write this one item.
-				one, err := (&fn.ResourceList{Items: fn.KubeObjects{item}, FunctionConfig: fn.NewEmptyKubeObject()}).ToYAML()
-				if err != nil {
-					return err
-				}
-				bw.Write(bytes.TrimPrefix(one, []byte(header+"items:\n")))
-				continue
-			}
-			writeIndented(bw, text, "- ", "  ")
+	for start := 0; start < len(rl.Items); start += batchSize {
+		batch := rl.Items[start:min(start+batchSize, len(rl.Items))]
+		seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq}
+		for _, item := range batch {
+			seq.Content = append(seq.Content, item.MoveToResourceNode().YNode())
+		}
+		if err := encodeField(bw, "items", seq, start > 0); err != nil {
+			return err
 		}
 	}
 	if fc := rl.FunctionConfig; fc != nil && !fc.IsEmpty() {
-		if text := fc.String(); strings.HasPrefix(text, "#") {
-			one, err := (&fn.ResourceList{FunctionConfig: fc}).ToYAML()
-			if err != nil {
-				return err
-			}
-			bw.Write(bytes.TrimPrefix(one, []byte(header)))
-		} else {
-			bw.WriteString("functionConfig:\n")
-			writeIndented(bw, text, "  ", "  ")
+		if err := encodeField(bw, "functionConfig", fc.MoveToResourceNode().YNode(), false); err != nil {
+			return err
 		}
 	}
 	if len(rl.Results) > 0 {
 		bw.WriteString("results:\n")
-		// The SDK owns how a result is written; take its own rendering, a
-		// batch at a time for the same reason items are encoded one by one.
-		for start := 0; start < len(rl.Results); start += resultsBatch {
-			batch := rl.Results[start:min(start+resultsBatch, len(rl.Results))]
+		// The SDK owns how a result is turned into YAML; take its rendering.
+		for start := 0; start < len(rl.Results); start += batchSize {
+			batch := rl.Results[start:min(start+batchSize, len(rl.Results))]
 			text, err := (&fn.ResourceList{Results: batch, FunctionConfig: fn.NewEmptyKubeObject()}).ToYAML()
 			if err != nil {
 				return err
@@ -76,25 +62,29 @@ func Write(w io.Writer, rl *fn.ResourceList) error {
 	return bw.Flush()
 }
 
-// resultsBatch is how many results are encoded together.
-const resultsBatch = 256
+// batchSize is how many items or results are encoded together.
+const batchSize = 128
 
-// writeIndented writes a standalone YAML block with its first line after
-// first and every other non-empty line after rest.
-func writeIndented(w *bufio.Writer, block, first, rest string) {
-	lines := strings.SplitAfter(block, "\n")
-	for i, line := range lines {
-		if line == "" {
-			continue
-		}
-		switch {
-		case i == 0:
-			w.WriteString(first)
-		case line != "\n":
-			w.WriteString(rest)
-		}
-		w.WriteString(line)
+// encodeField encodes `key: value` with the encoder settings of the SDK,
+// leaving out the `key:` line for a continuation batch.
+func encodeField(w io.Writer, key string, value *yaml.Node, continuation bool) error {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	doc := &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: []*yaml.Node{
+		{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: key}, value,
+	}}
+	if err := enc.Encode(doc); err != nil {
+		return err
 	}
+	if err := enc.Close(); err != nil {
+		return err
+	}
+	out := buf.Bytes()
+	if continuation {
+		out = bytes.TrimPrefix(out, []byte(key+":\n"))
+	}
+	_, err := w.Write(out)
+	return err
 }
 
 // Run is fn.Run with Write for the output: it parses the input, runs the

@@ -131,3 +131,18 @@ func TestSortMatchesSDK(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteBatchBoundaries puts comments and flow style on items that fall
+// at the start of a batch.
+func TestWriteBatchBoundaries(t *testing.T) {
+	var in bytes.Buffer
+	in.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n")
+	for i := 0; i < 3*batchSize+5; i++ {
+		if i%3 == 0 {
+			fmt.Fprintf(&in, "# item %d\n", i)
+		}
+		fmt.Fprintf(&in, "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: cm-%04d} # line\n  data:\n    k: |\n      text %d\n", i, i)
+	}
+	in.WriteString("results:\n- message: done\n  severity: info\n")
+	sameAsSDK(t, "batches", in.Bytes())
+}
