@@ -61,10 +61,10 @@ func benchmarkEndToEnd(b *testing.B, p fn.ResourceListProcessorFunc, n int) {
 
 func identity(*fn.ResourceList) (bool, error) { return true, nil }
 
-func BenchmarkEndToEndIdentity1k(b *testing.B) { benchmarkEndToEnd(b, identity, 1000) }
+func BenchmarkEndToEndIdentity1k(b *testing.B)  { benchmarkEndToEnd(b, identity, 1000) }
 func BenchmarkEndToEndIdentity10k(b *testing.B) { benchmarkEndToEnd(b, identity, 10000) }
-func BenchmarkEndToEndIsolate1k(b *testing.B)  { benchmarkEndToEnd(b, Run, 1000) }
-func BenchmarkEndToEndIsolate10k(b *testing.B) { benchmarkEndToEnd(b, Run, 10000) }
+func BenchmarkEndToEndIsolate1k(b *testing.B)   { benchmarkEndToEnd(b, Run, 1000) }
+func BenchmarkEndToEndIsolate10k(b *testing.B)  { benchmarkEndToEnd(b, Run, 10000) }
 
 // Worst cases: every workload selected, with many tolerations and many
 // affinity terms already there.
