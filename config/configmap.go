@@ -50,7 +50,7 @@ func fromConfigMap(obj *fn.KubeObject) (*WorkloadIsolation, field.ErrorList) {
 
 	w := &WorkloadIsolation{}
 	w.APIVersion, w.Kind = APIVersion, Kind
-	w.Name = obj.GetName()
+	w.Metadata.Name = obj.GetName()
 	w.Spec.NodePool.Name = values[CMNodePool]
 
 	if s, ok := values[CMTaints]; ok {

@@ -36,9 +36,17 @@ const DefaultPreferredWeight int32 = 100
 
 // WorkloadIsolation is the functionConfig.
 type WorkloadIsolation struct {
-	metav1.TypeMeta   `json:",inline"`
-	metav1.ObjectMeta `json:"metadata,omitempty"`
-	Spec              Spec `json:"spec"`
+	metav1.TypeMeta `json:",inline"`
+	Metadata        Metadata `json:"metadata,omitempty"`
+	Spec            Spec     `json:"spec"`
+}
+
+// Metadata is the part of ObjectMeta a functionConfig carries.
+type Metadata struct {
+	Name        string            `json:"name,omitempty"`
+	Namespace   string            `json:"namespace,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 // Spec is what to isolate and where.

@@ -128,8 +128,9 @@ func (r *isolation) collectForAudit(obj *fn.KubeObject, rn *yaml.RNode, row work
 	if err != nil || podSpec == nil {
 		return
 	}
-	w := audit.Workload{Object: obj, Path: path}
-	if err := typedyaml.Decode(audit.RelevantFields(podSpec.YNode()), &w.Spec); err != nil {
+	spec, err := audit.DecodePodSpec(podSpec.YNode())
+	w := audit.Workload{Object: obj, Path: path, Spec: spec}
+	if err != nil {
 		r.results = append(r.results, objectResult(obj, fn.Warning, path.String(),
 			"not audited: the pod spec cannot be read: "+err.Error()))
 		return
