@@ -4,6 +4,8 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"os"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
@@ -17,8 +19,19 @@ import (
 var version = "dev"
 
 func main() {
-	if len(os.Args) > 1 {
-		os.Exit(cli.Main(version, os.Args[1:], cli.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is main without the process: the arguments, the environment and the
+// standard streams, returning the exit status.
+func run(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		return cli.Main(version, args, cli.IO{Stdin: stdin, Stdout: stdout, Stderr: stderr})
 	}
-	os.Exit(krmio.Main(fn.ResourceListProcessorFunc(transformer.Run), os.Stdin, os.Stdout, os.Stderr))
+	limits, err := krmio.LimitsFromEnv(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	return krmio.Main(fn.ResourceListProcessorFunc(transformer.Run), limits, stdin, stdout, stderr)
 }

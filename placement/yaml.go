@@ -24,7 +24,20 @@ var preferredPath = []string{"nodeAffinity", "preferredDuringSchedulingIgnoredDu
 // shape is an error that names it: the function will not guess.
 func Read(podSpec *yaml.RNode, path *field.Path) (Scheduling, field.ErrorList) {
 	var s Scheduling
-	var errs field.ErrorList
+	errs := duplicates(podSpec.YNode(), path, fieldTolerations, fieldAffinity, fieldNodeSelector)
+	if n := valueAt(podSpec.YNode(), fieldAffinity); n != nil {
+		errs = append(errs, duplicates(n, path.Child(fieldAffinity), "nodeAffinity")...)
+		if na := valueAt(n, "nodeAffinity"); na != nil {
+			p := path.Child(fieldAffinity, "nodeAffinity")
+			errs = append(errs, duplicates(na, p, requiredPath[1], preferredPath[1])...)
+			if req := valueAt(na, requiredPath[1]); req != nil {
+				errs = append(errs, duplicates(req, p.Child(requiredPath[1]), requiredPath[2])...)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return s, errs
+	}
 	if n := value(podSpec, fieldTolerations); n != nil {
 		p := path.Child(fieldTolerations)
 		if err := expectKind(n, yaml.SequenceNode, p); err != nil {
@@ -76,6 +89,7 @@ func checkAffinityShape(affinity *yaml.Node, path *field.Path) field.ErrorList {
 				errs = append(errs, err)
 				continue
 			}
+			errs = append(errs, duplicates(term, p.Index(i), "matchExpressions")...)
 			if exprs := valueAt(term, "matchExpressions"); exprs != nil {
 				if err := expectKind(exprs, yaml.SequenceNode, p.Index(i).Child("matchExpressions")); err != nil {
 					errs = append(errs, err)
@@ -93,6 +107,29 @@ func checkAffinityShape(affinity *yaml.Node, path *field.Path) field.ErrorList {
 
 func child(path *field.Path, names []string) *field.Path {
 	return path.Child(names[0], names[1:]...)
+}
+
+// duplicates reports a key given twice in a map, among the keys placement
+// reads and writes: readers disagree on which one wins, so an edit to the
+// first could be lost to the second.
+func duplicates(m *yaml.Node, path *field.Path, keys ...string) field.ErrorList {
+	if m.Kind != yaml.MappingNode {
+		return nil
+	}
+	var errs field.ErrorList
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := m.Content[i].Value
+		if seen[k] {
+			for _, want := range keys {
+				if k == want {
+					errs = append(errs, field.Invalid(path.Child(k), field.OmitValueType{}, "the key is given twice; YAML readers disagree on which one wins"))
+				}
+			}
+		}
+		seen[k] = true
+	}
+	return errs
 }
 
 func decode(n *yaml.Node, out any, path *field.Path) field.ErrorList {

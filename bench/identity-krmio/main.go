@@ -12,5 +12,6 @@ import (
 )
 
 func main() {
-	os.Exit(krmio.Main(fn.ResourceListProcessorFunc(func(*fn.ResourceList) (bool, error) { return true, nil }), os.Stdin, os.Stdout, os.Stderr))
+	limits := krmio.Limits{MaxInputBytes: krmio.DefaultMaxInputBytes, MaxResources: krmio.DefaultMaxResources}
+	os.Exit(krmio.Main(fn.ResourceListProcessorFunc(func(*fn.ResourceList) (bool, error) { return true, nil }), limits, os.Stdin, os.Stdout, os.Stderr))
 }

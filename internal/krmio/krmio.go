@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -91,9 +92,16 @@ func encodeField(w io.Writer, key string, value *yaml.Node, continuation bool) e
 // processor and returns the output ResourceList. A processor that fails
 // still gets its results written, and an error is returned.
 func Run(p fn.ResourceListProcessor, input []byte) ([]byte, error) {
-	rl, err := fn.ParseResourceList(input)
+	return run(p, input, DefaultMaxResources)
+}
+
+func run(p fn.ResourceListProcessor, input []byte, maxResources int) ([]byte, error) {
+	rl, err := Parse(input)
 	if err != nil {
 		return nil, err
+	}
+	if len(rl.Items) > maxResources {
+		return nil, fmt.Errorf("the input has %d resources, more than %d; raise %s to process it", len(rl.Items), maxResources, EnvMaxResources)
 	}
 	ok, fnErr := p.Process(rl)
 	var out bytes.Buffer
@@ -109,19 +117,59 @@ func Run(p fn.ResourceListProcessor, input []byte) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// Main runs a function the way fn.AsMain does, with Write for the output:
+// Limits bound the input, so an oversized one fails with a message instead
+// of the process being killed for memory.
+type Limits struct {
+	MaxInputBytes int64
+	MaxResources  int
+}
+
+// The default limits, far above what a repository holds: our benchmark's
+// 100k resources are about 90 MB.
+const (
+	DefaultMaxInputBytes = 2 << 30
+	DefaultMaxResources  = 1_000_000
+	EnvMaxInputBytes     = "ISOLATE_WORKLOADS_MAX_INPUT_BYTES"
+	EnvMaxResources      = "ISOLATE_WORKLOADS_MAX_RESOURCES"
+)
+
+// LimitsFromEnv reads the limits from the environment, with the defaults
+// for what is unset.
+func LimitsFromEnv(getenv func(string) string) (Limits, error) {
+	l := Limits{MaxInputBytes: DefaultMaxInputBytes, MaxResources: DefaultMaxResources}
+	if v := getenv(EnvMaxInputBytes); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return l, fmt.Errorf("%s=%q: want a positive number of bytes", EnvMaxInputBytes, v)
+		}
+		l.MaxInputBytes = n
+	}
+	if v := getenv(EnvMaxResources); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return l, fmt.Errorf("%s=%q: want a positive number of resources", EnvMaxResources, v)
+		}
+		l.MaxResources = n
+	}
+	return l, nil
+}
+
+// Main runs a function the way fn.AsMain does, with Parse and Write:
 // ResourceList on stdin, ResourceList on stdout, exit status 1 on failure.
-// Input that is not a ResourceList still gets a ResourceList on stdout,
-// carrying one error result, so orchestrators show the reason and never
-// see partial output.
-func Main(p fn.ResourceListProcessor, stdin io.Reader, stdout, stderr io.Writer) int {
-	input, err := io.ReadAll(stdin)
+// Input that is not a valid ResourceList still gets a ResourceList on
+// stdout, carrying one error result, so orchestrators show the reason and
+// never see partial output.
+func Main(p fn.ResourceListProcessor, limits Limits, stdin io.Reader, stdout, stderr io.Writer) int {
+	input, err := io.ReadAll(io.LimitReader(stdin, limits.MaxInputBytes+1))
 	if err != nil {
 		return fail(stdout, stderr, fmt.Errorf("reading stdin: %w", err))
 	}
-	out, err := Run(p, input)
+	if int64(len(input)) > limits.MaxInputBytes {
+		return fail(stdout, stderr, fmt.Errorf("the input is larger than %d bytes; raise %s to process it", limits.MaxInputBytes, EnvMaxInputBytes))
+	}
+	out, err := run(p, input, limits.MaxResources)
 	if out == nil && err != nil {
-		return fail(stdout, stderr, fmt.Errorf("the input is not a valid ResourceList: %w", err))
+		return fail(stdout, stderr, fmt.Errorf("invalid input ResourceList: %w", err))
 	}
 	if _, werr := stdout.Write(out); werr != nil {
 		fmt.Fprintf(stderr, "writing stdout: %v\n", werr)
