@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/isolate-workloads/isolate-workloads/config"
 	"github.com/isolate-workloads/isolate-workloads/placement"
@@ -159,4 +160,9 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("%s: got %v, want an error naming %q", tc.name, err, tc.want)
 		}
 	}
+}
+
+func fuzzPool() placement.Pool {
+	taints := []corev1.Taint{{Key: "workloadType", Value: "untrusted", Effect: corev1.TaintEffectNoExecute}}
+	return placement.Pool{Name: "untrusted-pool", Taints: taints, Labels: map[string]string{"workloadType": "untrusted"}}
 }

@@ -1,0 +1,49 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/kptdev/krm-functions-sdk/go/fn"
+)
+
+// FuzzLoad decodes and validates arbitrary functionConfigs: no panic, and a
+// config that loads is valid and stays the same when defaulted again.
+func FuzzLoad(f *testing.F) {
+	seeds, _ := filepath.Glob("../testdata/golden/*/_fnconfig.yaml")
+	for _, s := range seeds {
+		data, err := os.ReadFile(s)
+		if err == nil {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte("apiVersion: v1\nkind: ConfigMap\ndata: {nodePool: p, taints: 'a=b:NoSchedule', labels: a=b, kinds: Pod}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		obj, err := fn.ParseKubeObject(data)
+		if err != nil {
+			return
+		}
+		w, errs := Load(obj)
+		if len(errs) > 0 {
+			if w != nil {
+				t.Fatal("Load returned a config together with errors")
+			}
+			for _, e := range errs {
+				if e.Field == "" {
+					t.Errorf("an error without a field: %v", e)
+				}
+			}
+			return
+		}
+		if again := w.Validate(); len(again) > 0 {
+			t.Fatalf("a loaded config does not validate: %v", again)
+		}
+		before := *w
+		w.Default()
+		if !reflect.DeepEqual(before, *w) {
+			t.Fatal("defaulting a loaded config changed it")
+		}
+	})
+}
