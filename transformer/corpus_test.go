@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/isolate-workloads/isolate-workloads/internal/krmio"
 )
 
 const corpusDir = "../testdata/corpus/manifests"
@@ -159,6 +163,134 @@ func TestCorpusAudit(t *testing.T) {
 						t.Errorf("%s: the message does not name %q: %s", r.ResourceRef.Name, reason, r.Message)
 					}
 				}
+			}
+		})
+	}
+}
+
+// comments lists every comment in a YAML tree.
+func comments(n *yaml.Node, out map[string]int) {
+	for _, c := range []string{n.HeadComment, n.LineComment, n.FootComment} {
+		for _, line := range strings.Split(c, "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				out[line]++
+			}
+		}
+	}
+	for _, child := range n.Content {
+		comments(child, out)
+	}
+}
+
+// withoutPlacement is a resource as a map, with the three fields the
+// function may change removed from its pod spec.
+func withoutPlacement(t *testing.T, obj *fn.KubeObject) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := yaml.Unmarshal([]byte(obj.String()), &m); err != nil {
+		t.Fatal(err)
+	}
+	spec := m
+	for _, f := range oraclePodSpecPaths[obj.GetKind()] {
+		next, ok := spec[f].(map[string]any)
+		if !ok {
+			return m
+		}
+		spec = next
+	}
+	delete(spec, "tolerations")
+	delete(spec, "affinity")
+	delete(spec, "nodeSelector")
+	return m
+}
+
+// TestNothingLostOnCorpus runs the function over each upstream file, and over
+// all of them together, and checks that nothing but placement changes: every
+// unselected resource is identical, comments included; every selected one
+// differs only in tolerations, affinity and nodeSelector; the count is the
+// same; a second run is byte-identical.
+func TestNothingLostOnCorpus(t *testing.T) {
+	files := corpusFiles(t)
+	var all []byte
+	inputs := map[string][]byte{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs[filepath.Base(f)] = data
+		all = append(append(all, data...), []byte("\n---\n")...)
+	}
+	inputs["all files together"] = all
+	config := strings.Replace(corpusConfig, "  selectors:\n", "  audit: {privilegedTolerating: warning}\n  selectors:\n  - kind: DaemonSet\n    namespace: longhorn-system\n", 1)
+	for name, data := range inputs {
+		t.Run(name, func(t *testing.T) {
+			before := readAsKpt(t, data)
+			after := readAsKpt(t, data)
+			cfg, err := fn.ParseKubeObject([]byte(config))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rl := &fn.ResourceList{Items: after, FunctionConfig: cfg}
+			if ok, err := Run(rl); !ok || err != nil {
+				t.Fatalf("run failed: %v %v", err, rl.Results)
+			}
+			if len(rl.Items) != len(before) {
+				t.Fatalf("%d resources in, %d out", len(before), len(rl.Items))
+			}
+			changed := map[string]bool{}
+			for _, r := range rl.Results {
+				if r.ResourceRef != nil && strings.HasPrefix(r.Message, "isolated onto") {
+					changed[r.ResourceRef.Kind+"/"+r.ResourceRef.Namespace+"/"+r.ResourceRef.Name] = true
+				}
+			}
+			for i, b := range before {
+				a := rl.Items[i]
+				id := b.GetKind() + "/" + b.GetNamespace() + "/" + b.GetName()
+				inComments, outComments := map[string]int{}, map[string]int{}
+				comments(b.CopyToResourceNode().YNode(), inComments)
+				comments(a.CopyToResourceNode().YNode(), outComments)
+				for c, n := range inComments {
+					if outComments[c] < n {
+						t.Errorf("%s lost the comment %q", id, c)
+					}
+				}
+				if !changed[id] {
+					if a.String() != b.String() {
+						t.Errorf("%s is not selected but changed:\n%s", id, a.String())
+					}
+					continue
+				}
+				if !reflect.DeepEqual(withoutPlacement(t, a), withoutPlacement(t, b)) {
+					t.Errorf("%s changed beyond tolerations, affinity and nodeSelector", id)
+				}
+			}
+			if len(changed) == 0 && name != "descheduler-rbac.yaml" && strings.Contains(string(data), "kind: CronJob") {
+				t.Errorf("nothing was isolated in %s", name)
+			}
+			var first bytes.Buffer
+			if err := krmio.Write(&first, rl); err != nil {
+				t.Fatal(err)
+			}
+			out, err := krmio.Run(fn.ResourceListProcessorFunc(Run), first.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := krmio.Parse(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			firstRL, _ := krmio.Parse(first.Bytes())
+			again.Results, firstRL.Results = nil, nil
+			var a, b bytes.Buffer
+			if err := krmio.Write(&a, firstRL); err != nil {
+				t.Fatal(err)
+			}
+			if err := krmio.Write(&b, again); err != nil {
+				t.Fatal(err)
+			}
+			if a.String() != b.String() {
+				t.Errorf("the second run is not byte-identical")
 			}
 		})
 	}
