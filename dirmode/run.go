@@ -120,6 +120,10 @@ func newFiles(dir string, items fn.KubeObjects) ([]createdFile, error) {
 	var out []createdFile
 	for _, obj := range items {
 		name := strings.ToLower(obj.GetKind()) + "_" + obj.GetName() + ".yaml"
+		// Never let a resource name choose a path outside the package.
+		if name != filepath.Base(name) || strings.Contains(name, "..") {
+			return nil, fmt.Errorf("refusing to write the new %s: its name is not a plain file name", obj.ShortString())
+		}
 		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
 			return nil, fmt.Errorf("the new %s would go to %s, which exists but was not read (.krmignore?)", obj.ShortString(), name)
 		}

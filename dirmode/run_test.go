@@ -240,3 +240,13 @@ func TestSplitDocumentsKeepsEveryByte(t *testing.T) {
 		}
 	}
 }
+
+func TestNewFileNamesStayInThePackage(t *testing.T) {
+	obj, err := fn.ParseKubeObject([]byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ../../escape\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newFiles(t.TempDir(), fn.KubeObjects{obj}); err == nil || !strings.Contains(err.Error(), "not a plain file name") {
+		t.Fatalf("want a refusal, got %v", err)
+	}
+}
