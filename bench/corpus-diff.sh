@@ -5,22 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 fn=$PWD/bin/bench/isolate-workloads
 [ -x "$fn" ] || CGO_ENABLED=0 go build -o "$fn" ./function
-config=$(mktemp)
-cat > "$config" <<'YAML'
-apiVersion: fn.kpt.dev/v1alpha1
-kind: WorkloadIsolation
-metadata:
-  name: corpus
-spec:
-  nodePool:
-    name: untrusted-pool
-    taints:
-    - {key: workloadType, value: untrusted, effect: NoExecute}
-    labels: {workloadType: untrusted}
-  selectors:
-  - kind: CronJob
-    name: descheduler-cronjob
-YAML
+config=$PWD/testdata/corpus/isolation.yaml
 diffstat() { # dir command...
   local dir=$1; shift
   rm -rf "$dir" && mkdir -p "$dir" && cp testdata/corpus/manifests/*.yaml "$dir"/
@@ -36,4 +21,4 @@ echo "Corpus (testdata/corpus, 12 files), isolating the descheduler CronJob; \`g
 echo
 echo "- isolate-workloads run: $(diffstat "$work/ours" "$fn" run --config "$config" "$work/ours")"
 echo "- kpt fn eval --exec:    $(diffstat "$work/kpt" kpt fn eval "$work/kpt" --exec "$fn" --fn-config "$config")"
-rm -rf "$work" "$config"
+rm -rf "$work"

@@ -61,10 +61,16 @@ func Main(version string, args []string, stdio IO) int {
 	return ExitBadInput
 }
 
-func newFlagSet(name string, stdio IO) *flag.FlagSet {
+// newCommand returns a subcommand's flag set, and the function that reports
+// bad input: a message on stderr and exit status 2.
+func newCommand(name string, stdio IO) (*flag.FlagSet, func(format string, a ...any) int) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stdio.Stderr)
-	return fs
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stdio.Stderr, "isolate-workloads "+name+": "+format+"\n", a...)
+		return ExitBadInput
+	}
+	return fs, fail
 }
 
 // loadConfigFile reads the same config file a pipeline uses.

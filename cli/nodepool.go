@@ -12,15 +12,11 @@ import (
 // nodePoolCommand prints the pools of a config: the gcloud commands, or the
 // emitted objects as YAML (what kustomize drops as local config).
 func nodePoolCommand(args []string, stdio IO) int {
-	fs := newFlagSet("nodepool", stdio)
+	fs, fail := newCommand("nodepool", stdio)
 	configPath := fs.String("config", "", "the WorkloadIsolation file (required)")
 	format := fs.String("format", "yaml", "gcloud: the gcloud commands; yaml: the node-pool objects")
 	target := fs.String("target", "", "only this target: "+strings.Join(config.Targets, ", ")+" (default: the config's targets)")
 	if err := fs.Parse(args); err != nil {
-		return ExitBadInput
-	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stdio.Stderr, "isolate-workloads nodepool: "+format+"\n", a...)
 		return ExitBadInput
 	}
 	if fs.NArg() > 0 {
@@ -49,7 +45,7 @@ func nodePoolCommand(args []string, stdio IO) int {
 		targets = []string{*target}
 	}
 	if len(targets) == 0 {
-		return fail("%s configures no node-pool target; add spec.nodePool.gkeOnAWS, karpenter, configConnector, crossplane or capa", *configPath)
+		return fail("%s configures no node-pool target; add one of spec.nodePool.{%s}", *configPath, strings.Join(config.TargetFields(), ","))
 	}
 	if errs := nodepool.Check(cfg, targets); len(errs) > 0 {
 		return fail("%s cannot be emitted:\n%s", *configPath, formatErrors(errs))

@@ -13,14 +13,10 @@ import (
 // runCommand runs the function over a package directory, as
 // `kpt fn eval DIR --exec isolate-workloads --fn-config CONFIG` would.
 func runCommand(args []string, stdio IO) int {
-	fs := newFlagSet("run", stdio)
+	fs, fail := newCommand("run", stdio)
 	configPath := fs.String("config", "", "the WorkloadIsolation file (required)")
 	output := fs.String("o", "", "stdout: print the package instead of rewriting it in place")
 	if err := fs.Parse(args); err != nil {
-		return ExitBadInput
-	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stdio.Stderr, "isolate-workloads run: "+format+"\n", a...)
 		return ExitBadInput
 	}
 	if fs.NArg() != 1 {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"os"
 	"strings"
 
@@ -17,16 +16,12 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 // verifyCommand checks a cluster's pods and nodes against the config.
 func verifyCommand(args []string, stdio IO) int {
-	fs := newFlagSet("verify", stdio)
+	fs, fail := newCommand("verify", stdio)
 	configPath := fs.String("config", "", "the WorkloadIsolation file the pipeline uses (required)")
 	var states stringList
 	fs.Var(&states, "cluster-state", "`kubectl get pods,nodes -A -o json` output; repeat for separate files (default: stdin)")
 	output := fs.String("o", "table", "output format: table or json")
 	if err := fs.Parse(args); err != nil {
-		return ExitBadInput
-	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stdio.Stderr, "isolate-workloads verify: "+format+"\n", a...)
 		return ExitBadInput
 	}
 	if fs.NArg() > 0 {

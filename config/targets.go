@@ -116,26 +116,40 @@ func (p NodePool) EmittedTargets() []string {
 	return out
 }
 
-func (p NodePool) hasBlock(target string) bool {
-	switch target {
-	case TargetGKEOnAWS:
-		return p.GKEOnAWS != nil
-	case TargetKarpenter:
-		return p.Karpenter != nil
-	case TargetConfigConnector:
-		return p.ConfigConnector != nil
-	case TargetCrossplaneGKEOnAWS:
-		return p.Crossplane != nil
-	case TargetCAPA:
-		return p.CAPA != nil
-	}
-	return false
+// targetBlock is how the config carries one target: the field of its
+// provider block, and whether and how that block is valid.
+type targetBlock struct {
+	field    string
+	present  func(NodePool) bool
+	validate func(NodePool, *field.Path) field.ErrorList
 }
 
-// blockField is the config field of each target's provider block.
-var blockField = map[string]string{
-	TargetGKEOnAWS: "gkeOnAWS", TargetKarpenter: "karpenter", TargetConfigConnector: "configConnector",
-	TargetCrossplaneGKEOnAWS: "crossplane", TargetCAPA: "capa",
+// targetBlocks is the table of targets; adding one is adding a row.
+var targetBlocks = map[string]targetBlock{
+	TargetGKEOnAWS: {"gkeOnAWS", func(p NodePool) bool { return p.GKEOnAWS != nil },
+		func(p NodePool, path *field.Path) field.ErrorList { return p.GKEOnAWS.validate(path) }},
+	TargetKarpenter: {"karpenter", func(p NodePool) bool { return p.Karpenter != nil },
+		func(p NodePool, path *field.Path) field.ErrorList { return p.Karpenter.validate(path) }},
+	TargetConfigConnector: {"configConnector", func(p NodePool) bool { return p.ConfigConnector != nil },
+		func(p NodePool, path *field.Path) field.ErrorList { return p.ConfigConnector.validate(path) }},
+	TargetCrossplaneGKEOnAWS: {"crossplane", func(p NodePool) bool { return p.Crossplane != nil },
+		func(p NodePool, path *field.Path) field.ErrorList { return p.Crossplane.validate(path) }},
+	TargetCAPA: {"capa", func(p NodePool) bool { return p.CAPA != nil },
+		func(p NodePool, path *field.Path) field.ErrorList { return p.CAPA.validate(path) }},
+}
+
+// TargetFields lists the provider block fields, in target order, for messages.
+func TargetFields() []string {
+	out := make([]string, 0, len(Targets))
+	for _, t := range Targets {
+		out = append(out, targetBlocks[t].field)
+	}
+	return out
+}
+
+func (p NodePool) hasBlock(target string) bool {
+	b, ok := targetBlocks[target]
+	return ok && b.present(p)
 }
 
 // ValidateTargets checks that the given targets have their blocks and
@@ -153,26 +167,15 @@ func validateTargets(p NodePool, path *field.Path) field.ErrorList {
 			continue
 		}
 		if !p.hasBlock(t) {
-			errs = append(errs, field.Required(path.Child(blockField[t]), "needed to emit "+t))
+			errs = append(errs, field.Required(path.Child(targetBlocks[t].field), "needed to emit "+t))
 		}
 	}
 	for _, t := range p.EmittedTargets() {
-		if !slices.Contains(Targets, t) || !p.hasBlock(t) {
+		if !p.hasBlock(t) {
 			continue
 		}
-		bp := path.Child(blockField[t])
-		switch t {
-		case TargetGKEOnAWS:
-			errs = append(errs, p.GKEOnAWS.validate(bp)...)
-		case TargetKarpenter:
-			errs = append(errs, p.Karpenter.validate(bp)...)
-		case TargetConfigConnector:
-			errs = append(errs, p.ConfigConnector.validate(bp)...)
-		case TargetCrossplaneGKEOnAWS:
-			errs = append(errs, p.Crossplane.validate(bp)...)
-		case TargetCAPA:
-			errs = append(errs, p.CAPA.validate(bp)...)
-		}
+		b := targetBlocks[t]
+		errs = append(errs, b.validate(p, path.Child(b.field))...)
 	}
 	return errs
 }

@@ -13,20 +13,14 @@ import (
 	"github.com/isolate-workloads/isolate-workloads/transformer"
 )
 
-const isolateDescheduler = `apiVersion: fn.kpt.dev/v1alpha1
-kind: WorkloadIsolation
-metadata:
-  name: untrusted
-spec:
-  nodePool:
-    name: untrusted-pool
-    taints:
-    - {key: workloadType, value: untrusted, effect: NoExecute}
-    labels: {workloadType: untrusted}
-  selectors:
-  - kind: CronJob
-    name: descheduler-cronjob
-`
+// isolateDescheduler is the corpus config: it isolates the descheduler CronJob.
+var isolateDescheduler = func() string {
+	data, err := os.ReadFile("../testdata/corpus/isolation.yaml")
+	if err != nil {
+		panic(err)
+	}
+	return string(data)
+}()
 
 func copyCorpus(t *testing.T) string {
 	t.Helper()
@@ -181,7 +175,7 @@ func TestStdoutWritesNoFile(t *testing.T) {
 func TestFailureWritesNothing(t *testing.T) {
 	dir := copyCorpus(t)
 	before := snapshot(t, dir)
-	results, err := runOn(t, dir, strings.Replace(isolateDescheduler, "NoExecute", "NoEvict", 1), Options{})
+	results, err := runOn(t, dir, strings.Replace(isolateDescheduler, "effect: NoSchedule", "effect: NoEvict", 1), Options{})
 	if err == nil || len(results) == 0 || !strings.Contains(results[0].Message, "NoEvict") {
 		t.Fatalf("want a failure with the config error, got %v %v", err, results)
 	}

@@ -9,24 +9,6 @@ import (
 	"testing"
 )
 
-const corpusConfig = `apiVersion: fn.kpt.dev/v1alpha1
-kind: WorkloadIsolation
-metadata:
-  name: corpus
-spec:
-  nodePool:
-    name: untrusted-pool
-    taints:
-    - {key: workloadType, value: untrusted, effect: NoSchedule}
-    labels: {workloadType: untrusted}
-  selectors:
-  - kind: CronJob
-    name: descheduler-cronjob
-  - kind: DaemonSet
-    namespace: longhorn-system
-  audit: {privilegedTolerating: warning}
-`
-
 // The words isolation adds: the tolerations and affinity it writes.
 var addedWords = map[string]bool{}
 
@@ -87,10 +69,7 @@ func TestKptEvalKeepsCorpusComments(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cfg := filepath.Join(t.TempDir(), "isolation.yaml")
-	if err := os.WriteFile(cfg, []byte(corpusConfig), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfg := filepath.Join(repoRoot, "testdata", "corpus", "isolation.yaml")
 	run(t, dir, git, "init", "-q")
 	run(t, dir, git, "add", "-A")
 	run(t, dir, git, "-c", "user.email=e2e@example.com", "-c", "user.name=e2e", "commit", "-qm", "corpus")

@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/isolate-workloads/isolate-workloads/internal/fsutil"
 )
 
 // repoRoot is the module root, whatever directory go test runs in.
@@ -70,22 +72,7 @@ func run(t *testing.T, dir, name string, args ...string) string {
 func copyDir(t *testing.T, src string) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), filepath.Base(src))
-	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if info.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o644)
-	})
-	if err != nil {
+	if err := fsutil.CopyTree(src, dst); err != nil {
 		t.Fatal(err)
 	}
 	return dst

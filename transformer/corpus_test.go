@@ -222,7 +222,12 @@ func TestNothingLostOnCorpus(t *testing.T) {
 		all = append(append(all, data...), []byte("\n---\n")...)
 	}
 	inputs["all files together"] = all
-	config := strings.Replace(corpusConfig, "  selectors:\n", "  audit: {privilegedTolerating: warning}\n  selectors:\n  - kind: DaemonSet\n    namespace: longhorn-system\n", 1)
+	shared, err := os.ReadFile("../testdata/corpus/isolation.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Isolate longhorn's DaemonSets too, so more than one file has a selected workload.
+	config := strings.Replace(string(shared), "  selectors:\n", "  selectors:\n  - kind: DaemonSet\n    namespace: longhorn-system\n", 1)
 	for name, data := range inputs {
 		t.Run(name, func(t *testing.T) {
 			before := readAsKpt(t, data)

@@ -20,7 +20,7 @@ func emit(rl *fn.ResourceList, cfg *config.WorkloadIsolation) (fn.Results, error
 	if len(targets) == 0 {
 		return fn.Results{fn.GeneralResult(fmt.Sprintf(
 			"node pool %q is not emitted: no target is configured. To emit it, add one of spec.nodePool.{%s}",
-			cfg.Spec.NodePool.Name, strings.Join([]string{"gkeOnAWS", "karpenter", "configConnector", "crossplane", "capa"}, ",")), fn.Info)}, nil
+			cfg.Spec.NodePool.Name, strings.Join(config.TargetFields(), ",")), fn.Info)}, nil
 	}
 	emitted, err := nodepool.Render(cfg, targets)
 	if err != nil {

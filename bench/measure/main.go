@@ -18,6 +18,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/isolate-workloads/isolate-workloads/internal/fsutil"
 )
 
 type scenario struct {
@@ -93,12 +95,12 @@ func main() {
 	ours, theirs := filepath.Join(*work, "pkg-ours"), filepath.Join(*work, "pkg-kpt")
 	scenarios = append(scenarios,
 		&scenario{name: "run DIR (directory mode)", size: *dirSize,
-			prepare: func() error { return copyTree(pkg, ours) },
+			prepare: func() error { return fsutil.CopyTree(pkg, ours) },
 			cmd: func() *exec.Cmd {
 				return exec.Command(fnBin, "run", "--config", filepath.Join(ours, "isolation.yaml"), ours)
 			}},
 		&scenario{name: "kpt fn eval --exec", size: *dirSize,
-			prepare: func() error { return copyTree(pkg, theirs) },
+			prepare: func() error { return fsutil.CopyTree(pkg, theirs) },
 			cmd: func() *exec.Cmd {
 				return exec.Command("kpt", "fn", "eval", theirs, "--exec", fnBin, "--fn-config", filepath.Join(theirs, "isolation.yaml"))
 			}},
@@ -261,27 +263,6 @@ func prepareKustomize(gen, fnBin, dir string, n int) {
 	fmt.Fprintf(&k, "- target:\n    kind: CronJob\n    labelSelector: isolation=untrusted\n  patch: |-\n    apiVersion: batch/v1\n    kind: CronJob\n    metadata:\n      name: any\n    spec:\n      jobTemplate:\n        spec:\n          template:\n            spec:\n%s", placement("              "))
 	fmt.Fprintf(&k, "- target:\n    kind: Pod\n    labelSelector: isolation=untrusted\n  patch: |-\n    apiVersion: v1\n    kind: Pod\n    metadata:\n      name: any\n    spec:\n%s", placement("      "))
 	check(os.WriteFile(filepath.Join(patchDir, "kustomization.yaml"), []byte(k.String()), 0o644))
-}
-
-func copyTree(src, dst string) error {
-	if err := os.RemoveAll(dst); err != nil {
-		return err
-	}
-	return filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if info.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o644)
-	})
 }
 
 func writeCmdOutput(path, name string, args ...string) {

@@ -1,0 +1,2 @@
+// Package fsutil copies directory trees for the tests and the benchmark harness.
+package fsutil
