@@ -12,38 +12,55 @@ import (
 	"github.com/isolate-workloads/isolate-workloads/nodepool"
 )
 
-// emit adds the node-pool objects to the items. An object with the same
-// identity is updated in place: the rendered fields win, the user's other
+// emission is the node-pool objects of a run, rendered and merged but not
+// yet in the items, so that a failure leaves the items as they were.
+type emission struct {
+	replace map[int]*fn.KubeObject
+	add     fn.KubeObjects
+	results fn.Results
+}
+
+// planEmission renders the node-pool objects. An object with the same
+// identity as an item updates it: the rendered fields win, the user's other
 // fields stay, so a second run changes nothing.
-func emit(rl *fn.ResourceList, cfg *config.WorkloadIsolation) (fn.Results, error) {
+func planEmission(items fn.KubeObjects, cfg *config.WorkloadIsolation) (*emission, error) {
+	e := &emission{replace: map[int]*fn.KubeObject{}}
 	targets := cfg.Spec.NodePool.EmittedTargets()
 	if len(targets) == 0 {
-		return fn.Results{fn.GeneralResult(fmt.Sprintf(
+		e.results = fn.Results{fn.GeneralResult(fmt.Sprintf(
 			"node pool %q is not emitted: no target is configured. To emit it, add one of spec.nodePool.{%s}",
-			cfg.Spec.NodePool.Name, strings.Join(config.TargetFields(), ",")), fn.Info)}, nil
+			cfg.Spec.NodePool.Name, strings.Join(config.TargetFields(), ",")), fn.Info)}
+		return e, nil
 	}
 	emitted, err := nodepool.Render(cfg, targets)
 	if err != nil {
 		return nil, err
 	}
-	var results fn.Results
-	for _, e := range emitted {
+	for _, em := range emitted {
 		verb := "emitted"
-		if i := indexOf(rl.Items, e.Object); i >= 0 {
-			merged, err := mergeInto(rl.Items[i], e.Object)
+		if i := indexOf(items, em.Object); i >= 0 {
+			merged, err := mergeInto(items[i], em.Object)
 			if err != nil {
-				return nil, fmt.Errorf("updating %s: %w", rl.Items[i].ShortString(), err)
+				return nil, fmt.Errorf("updating %s with the rendered node pool: %w", items[i].ShortString(), err)
 			}
-			rl.Items[i] = merged
+			e.replace[i] = merged
 			verb = "updated"
 		} else {
-			rl.Items = append(rl.Items, e.Object)
+			e.add = append(e.add, em.Object)
 		}
-		res := fn.ConfigObjectResult(fmt.Sprintf("%s node pool %q as %s %s (%s)", verb, e.Pool, e.Object.GetAPIVersion(), e.Object.GetKind(), e.Target), e.Object, fn.Info)
+		res := fn.ConfigObjectResult(fmt.Sprintf("%s node pool %q as %s %s (%s)", verb, em.Pool, em.Object.GetAPIVersion(), em.Object.GetKind(), em.Target), em.Object, fn.Info)
 		res.File = nil
-		results = append(results, res)
+		e.results = append(e.results, res)
 	}
-	return results, nil
+	return e, nil
+}
+
+// apply puts the objects into the items.
+func (e *emission) apply(rl *fn.ResourceList) {
+	for i, obj := range e.replace {
+		rl.Items[i] = obj
+	}
+	rl.Items = append(rl.Items, e.add...)
 }
 
 func indexOf(items fn.KubeObjects, obj *fn.KubeObject) int {
@@ -55,12 +72,10 @@ func indexOf(items fn.KubeObjects, obj *fn.KubeObject) int {
 	return -1
 }
 
-// mergeInto merges the rendered object into the existing one with kyaml's
-// merge: maps merge key by key, lists (taints) are replaced.
+// mergeInto merges the rendered object into a copy of the existing one with
+// kyaml's merge: maps merge key by key, lists (taints) are replaced.
 func mergeInto(existing, rendered *fn.KubeObject) (*fn.KubeObject, error) {
-	dest := existing.MoveToResourceNode()
-	src := rendered.MoveToResourceNode()
-	merged, err := merge2.Merge(src, dest, yaml.MergeOptions{})
+	merged, err := merge2.Merge(rendered.CopyToResourceNode(), existing.CopyToResourceNode(), yaml.MergeOptions{})
 	if err != nil {
 		return nil, err
 	}

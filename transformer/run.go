@@ -33,6 +33,14 @@ func Run(rl *fn.ResourceList) (bool, error) {
 	run := newIsolation(cfg, rl.FunctionConfig)
 	run.plan(rl.Items)
 	run.audit()
+	var emitted *emission
+	if !run.failed() {
+		var err error
+		if emitted, err = planEmission(rl.Items, cfg); err != nil {
+			run.results = append(run.results, fn.ErrorResult(err))
+			run.errors++
+		}
+	}
 	rl.Results = append(rl.Results, run.results...)
 	if run.failed() {
 		rl.Results = append(rl.Results, fn.GeneralResult(
@@ -42,12 +50,9 @@ func Run(rl *fn.ResourceList) (bool, error) {
 	if err := run.apply(); err != nil {
 		return false, err
 	}
+	emitted.apply(rl)
 	rl.Results = append(rl.Results, run.changed...)
-	emitted, err := emit(rl, cfg)
-	if err != nil {
-		return false, err
-	}
-	rl.Results = append(rl.Results, emitted...)
+	rl.Results = append(rl.Results, emitted.results...)
 	rl.Results = append(rl.Results, run.summary())
 	return true, nil
 }
