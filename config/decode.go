@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -8,7 +9,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	sigsjson "sigs.k8s.io/json"
-	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // kindString spells a kind the way kubectl explain and API errors do: Kind.version.group.
@@ -35,7 +35,7 @@ func Load(obj *fn.KubeObject) (*WorkloadIsolation, field.ErrorList) {
 	var errs field.ErrorList
 	switch {
 	case obj.IsGVK(Group, Version, Kind):
-		w, errs = decodeStrict([]byte(obj.String()))
+		w, errs = decodeStrict(obj)
 	case obj.IsGVK("", "v1", "ConfigMap"):
 		w, errs = fromConfigMap(obj)
 	default:
@@ -54,10 +54,16 @@ func Load(obj *fn.KubeObject) (*WorkloadIsolation, field.ErrorList) {
 
 // decodeStrict rejects unknown and duplicate fields, because a misspelt field
 // would otherwise be dropped and silently disable isolation.
-func decodeStrict(data []byte) (*WorkloadIsolation, field.ErrorList) {
-	jsonData, err := sigsyaml.YAMLToJSONStrict(data)
-	if err != nil {
+func decodeStrict(obj *fn.KubeObject) (*WorkloadIsolation, field.ErrorList) {
+	// The YAML decoder rejects a key given twice; the JSON decoder then
+	// rejects unknown fields, naming their paths.
+	var generic any
+	if err := obj.CopyToResourceNode().YNode().Decode(&generic); err != nil {
 		return nil, field.ErrorList{decodeError(field.NewPath("functionConfig"), "not valid YAML: "+err.Error())}
+	}
+	jsonData, err := json.Marshal(generic)
+	if err != nil {
+		return nil, field.ErrorList{decodeError(field.NewPath("functionConfig"), "cannot be read: "+err.Error())}
 	}
 	w := &WorkloadIsolation{}
 	strictErrs, err := sigsjson.UnmarshalStrict(jsonData, w)

@@ -38,7 +38,7 @@ func TestLoad(t *testing.T) {
 		{"valid", header + validSpec, "", ""},
 		{"unknown-field", header + strings.Replace(validSpec, "labels:", "label:", 1), "spec.nodePool.label", "unknown field"},
 		{"unknown-top-level-field", header + validSpec + "extra: 1\n", "extra", "unknown field"},
-		{"duplicate-field", header + strings.Replace(validSpec, "  selectors:", "  placement: {nodeAffinity: None}\n  placement: {nodeAffinity: None}\n  selectors:", 1), "functionConfig", `key "placement" already set`},
+		{"duplicate-field", header + strings.Replace(validSpec, "  selectors:", "  placement: {nodeAffinity: None}\n  placement: {nodeAffinity: None}\n  selectors:", 1), "functionConfig", `mapping key "placement" already defined`},
 		{"wrong-type", header + strings.Replace(validSpec, "name: pool", "name: [pool]", 1), "functionConfig", "spec.nodePool.name"},
 		{"wrong-kind", strings.Replace(header, "WorkloadIsolation", "Isolation", 1) + validSpec, "kind", "WorkloadIsolation.v1alpha1.fn.kpt.dev"},
 		{"wrong-version", strings.Replace(header, "v1alpha1", "v1", 1) + validSpec, "kind", "WorkloadIsolation.v1alpha1.fn.kpt.dev"},
