@@ -44,23 +44,43 @@ func Write(w io.Writer, rl *fn.ResourceList) error {
 			return err
 		}
 	}
-	if len(rl.Results) > 0 {
-		bw.WriteString("results:\n")
-		// The SDK owns how a result is turned into YAML; take its rendering.
-		for start := 0; start < len(rl.Results); start += batchSize {
-			batch := rl.Results[start:min(start+batchSize, len(rl.Results))]
-			text, err := (&fn.ResourceList{Results: batch, FunctionConfig: fn.NewEmptyKubeObject()}).ToYAML()
-			if err != nil {
-				return err
-			}
-			rest, ok := bytes.CutPrefix(text, []byte(header+"results:\n"))
-			if !ok {
-				return fmt.Errorf("unexpected results rendering: %.60q", text)
-			}
-			bw.Write(rest)
+	for start := 0; start < len(rl.Results); start += batchSize {
+		batch := rl.Results[start:min(start+batchSize, len(rl.Results))]
+		if err := writeResults(bw, batch, start > 0); err != nil {
+			return err
 		}
 	}
 	return bw.Flush()
+}
+
+// writeResults writes a batch of results, built directly where it can be,
+// else rendered by the SDK.
+func writeResults(w io.Writer, batch fn.Results, continuation bool) error {
+	seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq}
+	for _, r := range batch {
+		n, ok := resultNode(r)
+		if !ok {
+			return writeResultsBySDK(w, batch, continuation)
+		}
+		seq.Content = append(seq.Content, n)
+	}
+	return encodeField(w, "results", seq, continuation)
+}
+
+func writeResultsBySDK(w io.Writer, batch fn.Results, continuation bool) error {
+	text, err := (&fn.ResourceList{Results: batch, FunctionConfig: fn.NewEmptyKubeObject()}).ToYAML()
+	if err != nil {
+		return err
+	}
+	rest, ok := bytes.CutPrefix(text, []byte(header))
+	if !ok {
+		return fmt.Errorf("unexpected results rendering: %.60q", text)
+	}
+	if continuation {
+		rest = bytes.TrimPrefix(rest, []byte("results:\n"))
+	}
+	_, err = w.Write(rest)
+	return err
 }
 
 // batchSize is how many items or results are encoded together.

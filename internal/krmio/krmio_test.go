@@ -3,6 +3,7 @@ package krmio
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -145,4 +146,37 @@ func TestWriteBatchBoundaries(t *testing.T) {
 	}
 	in.WriteString("results:\n- message: done\n  severity: info\n")
 	sameAsSDK(t, "batches", in.Bytes())
+}
+
+// TestResultsMatchSDK writes results with awkward text the way the SDK does.
+func TestResultsMatchSDK(t *testing.T) {
+	messages := []string{"plain", "with: colon", "'quoted'", `"double"`, "yes", "123", "multi\nline", " leading space", "trailing ", "- dash", "# hash", "ünïcode", "{flow}", "a: b\nc: d", "", "null", "~", "@at", "`tick`", "very " + strings.Repeat("long ", 40)}
+	rl := &fn.ResourceList{FunctionConfig: fn.NewEmptyKubeObject()}
+	for i, m := range messages {
+		r := &fn.Result{Message: m, Severity: fn.Severity([]string{"error", "warning", "info", ""}[i%4])}
+		if i%2 == 0 {
+			r.ResourceRef = &fn.ResourceRef{APIVersion: "apps/v1", Kind: "Deployment", Name: m, Namespace: "ns"}
+			r.Field = &fn.Field{Path: "spec.template.spec[" + m + "]"}
+		}
+		if i%3 == 0 {
+			r.File = &fn.File{Path: "dir/" + m + ".yaml", Index: i % 2}
+			r.Tags = map[string]string{"check": m, "b": "yes", "a": "1"}
+		}
+		rl.Results = append(rl.Results, r)
+	}
+	for _, v := range []string{"n", "Y", "off", "1:30", "-2:05.5", "1_000", "0x1F", "1e3", ".5", "true", "NULL"} {
+		rl.Results = append(rl.Results, &fn.Result{Message: v, Severity: fn.Info, Tags: map[string]string{v: v}})
+	}
+	in, err := rl.ToYAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameAsSDK(t, "awkward-results", in)
+
+	// A current or proposed value can be anything: those results are left to the SDK.
+	rl.Results = append(rl.Results, &fn.Result{Message: "with values", Field: &fn.Field{Path: "p", CurrentValue: map[string]any{"a": 1}, ProposedValue: []any{"x"}}})
+	if in, err = rl.ToYAML(); err != nil {
+		t.Fatal(err)
+	}
+	sameAsSDK(t, "results-with-values", in)
 }
