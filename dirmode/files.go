@@ -2,14 +2,19 @@ package dirmode
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/isolate-workloads/isolate-workloads/internal/krmio"
 )
 
 // packageFiles lists the manifest files of a package as kpt sees them:
@@ -91,22 +96,39 @@ func readFile(dir, rel string) (*file, error) {
 	}
 	f := &file{path: rel, chunks: splitDocuments(data)}
 	for i, c := range f.chunks {
-		nodes, err := (&kio.ByteReader{
-			Reader: bytes.NewBufferString(c.text), OmitReaderAnnotations: true,
-			DisableUnwrapping: true, AnchorsAweigh: true,
-		}).Read()
+		node, err := parseDocument(c.text)
 		if err != nil {
 			return nil, fmt.Errorf("%s: document %d: %w", rel, i+1, err)
 		}
-		switch len(nodes) {
-		case 0:
-		case 1:
-			c.node = nodes[0]
-		default:
-			return nil, fmt.Errorf("%s: document %d holds %d resources; separate them with ---", rel, i+1, len(nodes))
-		}
+		c.node = node
 	}
 	return f, nil
+}
+
+// parseDocument reads one document as kyaml's reader does: aliases
+// expanded, and nil for a document that is empty or only comments.
+func parseDocument(text string) (*yaml.RNode, error) {
+	dec := yaml.NewDecoder(strings.NewReader(text))
+	doc := &yaml.Node{}
+	if err := dec.Decode(doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	if err := dec.Decode(&yaml.Node{}); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("holds more than one YAML document; separate them with a --- line")
+	}
+	if yaml.IsYNodeEmptyDoc(doc) || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		if len(doc.Content) == 1 && doc.Content[0].Kind != yaml.MappingNode && !yaml.IsYNodeEmptyDoc(doc) {
+			return nil, fmt.Errorf("is not a Kubernetes object (a map)")
+		}
+		return nil, nil
+	}
+	if err := krmio.ExpandAliases(doc); err != nil {
+		return nil, err
+	}
+	return yaml.NewRNode(doc), nil
 }
 
 // render writes the file back: untouched documents as they were, changed

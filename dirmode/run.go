@@ -195,17 +195,22 @@ func writeFile(path string, data []byte) error {
 // the documents the function changed from the ones it left alone.
 func hashNode(n *yaml.Node) uint64 {
 	h := fnv.New64a()
+	var buf [2]byte
 	var walk func(*yaml.Node)
 	walk = func(n *yaml.Node) {
-		if n == nil {
-			return
+		buf[0], buf[1] = byte(n.Kind), byte(n.Style)
+		h.Write(buf[:])
+		for _, s := range [...]string{n.Tag, n.Value, n.Anchor, n.HeadComment, n.LineComment, n.FootComment} {
+			h.Write([]byte(s))
+			h.Write([]byte{0})
 		}
-		fmt.Fprintf(h, "%d|%d|%s|%s|%s|%s|%s|%s|%d[", n.Kind, n.Style, n.Tag, n.Value, n.Anchor, n.HeadComment, n.LineComment, n.FootComment, len(n.Content))
 		for _, c := range n.Content {
 			walk(c)
 		}
-		h.Write([]byte("]"))
+		h.Write([]byte{1})
 	}
-	walk(n)
+	if n != nil {
+		walk(n)
+	}
 	return h.Sum64()
 }

@@ -59,7 +59,7 @@ func Parse(input []byte) (*fn.ResourceList, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, inputErr("", "expected a ResourceList (a map), got %s", describe(root))
 	}
-	if err := expandAliases(root); err != nil {
+	if err := ExpandAliases(root); err != nil {
 		return nil, err
 	}
 	fields, err := uniqueFields(root, "")
@@ -172,10 +172,11 @@ func describe(n *yaml.Node) string {
 	return "an empty document"
 }
 
-// expandAliases replaces every alias with a copy of its anchor's value, as
+// ExpandAliases replaces every alias with a copy of its anchor's value, as
 // kpt and kustomize do before they call a function, so that each item can
-// be written on its own. The expansion is measured before it is made.
-func expandAliases(root *yaml.Node) error {
+// be written on its own. The expansion is measured before it is made, and
+// one that would exceed MaxAliasExpansion times the input is an error.
+func ExpandAliases(root *yaml.Node) error {
 	nodes, hasAlias := 0, false
 	var count func(*yaml.Node)
 	count = func(n *yaml.Node) {
