@@ -12,6 +12,7 @@ build identity ./bench/identity
 build identity-krmio ./bench/identity-krmio
 build gen ./bench/gen
 command -v kpt >/dev/null || { echo "bench: kpt is needed on PATH" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "bench: GNU time is needed for peak RSS: apt-get install -y time" >&2; exit 1; }
 [ -x bin/tools/kustomize ] || command -v kustomize >/dev/null || make tools
 {
   echo "Measured on $(date -u +%Y-%m-%d), $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM,"

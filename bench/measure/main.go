@@ -16,7 +16,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/isolate-workloads/isolate-workloads/internal/fsutil"
@@ -162,28 +161,51 @@ func main() {
 	fmt.Printf("- directory mode and kpt produce the same resources: %v\n", sameResources(fnBin, ours, theirs))
 }
 
+// measure times the scenario and takes its peak RSS from GNU time, run
+// separately: a child's own maxrss also counts the memory of the parent it
+// was forked from, which would hide the small runs.
 func measure(s *scenario) sample {
 	var total time.Duration
-	var rss int64
 	repeat := max(s.repeat, 1)
 	for i := 0; i < repeat; i++ {
-		if s.prepare != nil {
-			check(s.prepare())
-		}
-		c := s.cmd()
-		var stderr bytes.Buffer
-		c.Stdout, c.Stderr = nil, &stderr
-		start := time.Now()
-		if err := c.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "%s: %v\n%s", s.name, err, stderr.String())
-			os.Exit(1)
-		}
-		total += time.Since(start)
-		if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			rss = max(rss, ru.Maxrss)
-		}
+		total += runOnce(s, nil)
 	}
+	var rss int64
+	runOnce(s, &rss)
 	return sample{wall: total / time.Duration(repeat), rss: rss}
+}
+
+// runOnce runs the command once and returns its wall time; with rss set, it
+// runs it under /usr/bin/time and reads the peak RSS in KB.
+func runOnce(s *scenario, rss *int64) time.Duration {
+	if s.prepare != nil {
+		check(s.prepare())
+	}
+	c := s.cmd()
+	var report string
+	if rss != nil {
+		f, err := os.CreateTemp("", "rss-")
+		check(err)
+		f.Close()
+		report = f.Name()
+		defer os.Remove(report)
+		c.Args = append([]string{"/usr/bin/time", "-f", "%M", "-o", report}, c.Args...)
+		c.Path = "/usr/bin/time"
+	}
+	var stderr bytes.Buffer
+	c.Stdout, c.Stderr = nil, &stderr
+	start := time.Now()
+	if err := c.Run(); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n%s", s.name, err, stderr.String())
+		os.Exit(1)
+	}
+	elapsed := time.Since(start)
+	if rss != nil {
+		kb, err := strconv.ParseInt(strings.TrimSpace(mustRead(report)), 10, 64)
+		check(err)
+		*rss = kb
+	}
+	return elapsed
 }
 
 func median(xs []sample) sample {
