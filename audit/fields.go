@@ -4,61 +4,64 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/isolate-workloads/isolate-workloads/internal/podyaml"
 	"github.com/isolate-workloads/isolate-workloads/internal/typedyaml"
 )
 
 // podFields are the pod spec fields the audit reads: where a pod may run,
 // and what privileges it has. Everything else (env, resources, probes) is
 // left out before decoding, which keeps the audit cheap on large inputs.
-var podFields = map[string]bool{
-	"tolerations": true, "affinity": true, "nodeSelector": true,
-	"hostPID": true, "hostNetwork": true, "hostIPC": true, "securityContext": true,
+// A field maps to the fields kept of its value (of each entry, for a list);
+// nil keeps the value whole.
+var podFields = fieldSet{
+	"tolerations": nil, "affinity": nil, "nodeSelector": nil,
+	"hostPID": nil, "hostNetwork": nil, "hostIPC": nil,
+	"securityContext": {"runAsUser": nil},
+	"volumes":         {"name": nil, "hostPath": {"path": nil}},
+	"containers":      containerFields,
+	"initContainers":  containerFields,
 }
 
-var containerFields = map[string]bool{"name": true, "securityContext": true}
+var containerFields = fieldSet{
+	"name": nil,
+	"securityContext": {
+		"privileged": nil, "allowPrivilegeEscalation": nil, "capabilities": {"add": nil},
+		"runAsUser": nil, "readOnlyRootFilesystem": nil,
+	},
+}
 
-var volumeFields = map[string]bool{"name": true, "hostPath": true}
+// fieldSet says which fields of a map to keep, and what to keep of them.
+type fieldSet map[string]fieldSet
 
-// RelevantFields returns a shallow view of a pod spec node with only the
-// fields the audit reads. The result shares nodes with podSpec; do not edit it.
+// RelevantFields returns a view of a pod spec node with only the fields the
+// audit reads. The result shares nodes with podSpec; do not edit it.
 func RelevantFields(podSpec *yaml.Node) *yaml.Node {
-	out := &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
 	if podSpec.Kind != yaml.MappingNode {
-		return out
+		return &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
 	}
-	for i := 0; i+1 < len(podSpec.Content); i += 2 {
-		key, value := podSpec.Content[i], podSpec.Content[i+1]
-		switch {
-		case podFields[key.Value]:
-			out.Content = append(out.Content, key, value)
-		case key.Value == "containers" || key.Value == "initContainers":
-			out.Content = append(out.Content, key, filterList(value, containerFields))
-		case key.Value == "volumes":
-			out.Content = append(out.Content, key, filterList(value, volumeFields))
-		}
-	}
-	return out
+	return keep(podSpec, podFields)
 }
 
-// filterList keeps the named fields of each map in a list. Anything that is
-// not a list of maps is kept whole, so the decoder reports its real shape.
-func filterList(list *yaml.Node, keep map[string]bool) *yaml.Node {
-	if list.Kind != yaml.SequenceNode {
-		return list
+// keep filters a map, or each map of a list, down to the fields of set.
+// Anything of another shape is kept whole, so the decoder reports it.
+func keep(n *yaml.Node, set fieldSet) *yaml.Node {
+	switch {
+	case set == nil:
+		return n
+	case n.Kind == yaml.SequenceNode:
+		out := &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: make([]*yaml.Node, 0, len(n.Content))}
+		for _, item := range n.Content {
+			out.Content = append(out.Content, keep(item, set))
+		}
+		return out
+	case n.Kind != yaml.MappingNode:
+		return n
 	}
-	out := &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq}
-	for _, item := range list.Content {
-		if item.Kind != yaml.MappingNode {
-			out.Content = append(out.Content, item)
-			continue
+	out := &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if sub, ok := set[n.Content[i].Value]; ok {
+			out.Content = append(out.Content, n.Content[i], keep(n.Content[i+1], sub))
 		}
-		m := &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
-		for i := 0; i+1 < len(item.Content); i += 2 {
-			if keep[item.Content[i].Value] {
-				m.Content = append(m.Content, item.Content[i], item.Content[i+1])
-			}
-		}
-		out.Content = append(out.Content, m)
 	}
 	return out
 }
@@ -74,17 +77,23 @@ type podView struct {
 	HostPID         bool                `json:"hostPID"`
 	HostNetwork     bool                `json:"hostNetwork"`
 	HostIPC         bool                `json:"hostIPC"`
-	SecurityContext *struct {
-		RunAsUser *int64 `json:"runAsUser"`
-	} `json:"securityContext"`
-	Volumes []struct {
-		Name     string `json:"name"`
-		HostPath *struct {
-			Path string `json:"path"`
-		} `json:"hostPath"`
-	} `json:"volumes"`
-	InitContainers []containerView `json:"initContainers"`
-	Containers     []containerView `json:"containers"`
+	SecurityContext *podSecurityView    `json:"securityContext"`
+	Volumes         []volumeView        `json:"volumes"`
+	InitContainers  []containerView     `json:"initContainers"`
+	Containers      []containerView     `json:"containers"`
+}
+
+type podSecurityView struct {
+	RunAsUser *int64 `json:"runAsUser"`
+}
+
+type volumeView struct {
+	Name     string        `json:"name"`
+	HostPath *hostPathView `json:"hostPath"`
+}
+
+type hostPathView struct {
+	Path string `json:"path"`
 }
 
 type containerView struct {
@@ -95,9 +104,15 @@ type containerView struct {
 // DecodePodSpec reads what the audit needs of a pod spec node into a
 // corev1.PodSpec; the fields it does not need stay empty.
 func DecodePodSpec(podSpec *yaml.Node) (corev1.PodSpec, error) {
-	var v podView
-	if err := typedyaml.Decode(RelevantFields(podSpec), &v); err != nil {
-		return corev1.PodSpec{}, err
+	relevant := RelevantFields(podSpec)
+	r := &podyaml.Reader{}
+	v := readPodView(r, relevant)
+	if !r.OK() {
+		// Unusual input, and every error message, take the JSON path.
+		v = podView{}
+		if err := typedyaml.Decode(relevant, &v); err != nil {
+			return corev1.PodSpec{}, err
+		}
 	}
 	spec := corev1.PodSpec{
 		Tolerations: v.Tolerations, Affinity: v.Affinity, NodeSelector: v.NodeSelector,
@@ -120,4 +135,114 @@ func DecodePodSpec(podSpec *yaml.Node) (corev1.PodSpec, error) {
 		spec.Containers = append(spec.Containers, corev1.Container{Name: c.Name, SecurityContext: c.SecurityContext})
 	}
 	return spec, nil
+}
+
+// readPodView is podView's decoding by the podyaml reader, field for field.
+func readPodView(r *podyaml.Reader, n *yaml.Node) podView {
+	var v podView
+	r.Fields(n, func(key string, value *yaml.Node) bool {
+		switch key {
+		case "tolerations":
+			v.Tolerations = r.Tolerations(value)
+		case "affinity":
+			v.Affinity = podyaml.Ptr(r, value, r.Affinity)
+		case "nodeSelector":
+			v.NodeSelector = r.StringMap(value)
+		case "hostPID":
+			v.HostPID = r.Bool(value)
+		case "hostNetwork":
+			v.HostNetwork = r.Bool(value)
+		case "hostIPC":
+			v.HostIPC = r.Bool(value)
+		case "securityContext":
+			v.SecurityContext = podyaml.Ptr(r, value, func(n *yaml.Node) (sc podSecurityView) {
+				r.Fields(n, func(key string, value *yaml.Node) bool {
+					if key != "runAsUser" {
+						return false
+					}
+					sc.RunAsUser = r.Int64Ptr(value)
+					return true
+				})
+				return sc
+			})
+		case "volumes":
+			v.Volumes = podyaml.List(r, value, func(n *yaml.Node) (vol volumeView) {
+				r.Fields(n, func(key string, value *yaml.Node) bool {
+					switch key {
+					case "name":
+						vol.Name = r.String(value)
+					case "hostPath":
+						vol.HostPath = podyaml.Ptr(r, value, func(n *yaml.Node) (hp hostPathView) {
+							r.Fields(n, func(key string, value *yaml.Node) bool {
+								if key != "path" {
+									return false
+								}
+								hp.Path = r.String(value)
+								return true
+							})
+							return hp
+						})
+					default:
+						return false
+					}
+					return true
+				})
+				return vol
+			})
+		case "containers":
+			v.Containers = podyaml.List(r, value, func(n *yaml.Node) containerView { return readContainerView(r, n) })
+		case "initContainers":
+			v.InitContainers = podyaml.List(r, value, func(n *yaml.Node) containerView { return readContainerView(r, n) })
+		default:
+			return false
+		}
+		return true
+	})
+	return v
+}
+
+func readContainerView(r *podyaml.Reader, n *yaml.Node) containerView {
+	var c containerView
+	r.Fields(n, func(key string, value *yaml.Node) bool {
+		switch key {
+		case "name":
+			c.Name = r.String(value)
+		case "securityContext":
+			c.SecurityContext = podyaml.Ptr(r, value, func(n *yaml.Node) (sc corev1.SecurityContext) {
+				r.Fields(n, func(key string, value *yaml.Node) bool {
+					switch key {
+					case "privileged":
+						sc.Privileged = r.BoolPtr(value)
+					case "allowPrivilegeEscalation":
+						sc.AllowPrivilegeEscalation = r.BoolPtr(value)
+					case "readOnlyRootFilesystem":
+						sc.ReadOnlyRootFilesystem = r.BoolPtr(value)
+					case "runAsUser":
+						sc.RunAsUser = r.Int64Ptr(value)
+					case "capabilities":
+						sc.Capabilities = podyaml.Ptr(r, value, func(n *yaml.Node) (caps corev1.Capabilities) {
+							r.Fields(n, func(key string, value *yaml.Node) bool {
+								if key != "add" {
+									return false
+								}
+								caps.Add = podyaml.List(r, value, func(n *yaml.Node) corev1.Capability {
+									return corev1.Capability(r.String(n))
+								})
+								return true
+							})
+							return caps
+						})
+					default:
+						return false
+					}
+					return true
+				})
+				return sc
+			})
+		default:
+			return false
+		}
+		return true
+	})
+	return c
 }

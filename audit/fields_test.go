@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/isolate-workloads/isolate-workloads/internal/podyaml"
 	"github.com/isolate-workloads/isolate-workloads/internal/typedyaml"
 )
 
@@ -59,4 +60,93 @@ func TestDecodePodSpecAgreesWithFullDecode(t *testing.T) {
 	if checked < 20 {
 		t.Fatalf("checked only %d pod templates", checked)
 	}
+}
+
+// podSpecs returns the pod templates of the corpus and the golden inputs.
+func podSpecs(t testing.TB) []*yaml.RNode {
+	files, _ := filepath.Glob("../testdata/corpus/manifests/*.yaml")
+	golden, _ := filepath.Glob("../testdata/golden/*/resources.yaml")
+	var out []*yaml.RNode
+	for _, f := range append(files, golden...) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(data), OmitReaderAnnotations: true, AnchorsAweigh: true}).Read()
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, n := range nodes {
+			for _, path := range [][]string{{"spec"}, {"spec", "template", "spec"}, {"spec", "jobTemplate", "spec", "template", "spec"}} {
+				if spec, err := n.Pipe(yaml.Lookup(path...)); err == nil && spec != nil && spec.Field("containers") != nil {
+					out = append(out, spec)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// readerAgreesWithJSON checks the podyaml reader's contract on the audit's
+// view: when it decodes a pod spec, the JSON path decodes it to the same
+// value. It reports whether the reader decoded it.
+func readerAgreesWithJSON(t *testing.T, podSpec *yaml.Node) bool {
+	t.Helper()
+	relevant := RelevantFields(podSpec)
+	r := &podyaml.Reader{}
+	got := readPodView(r, relevant)
+	if !r.OK() {
+		return false
+	}
+	var want podView
+	if err := typedyaml.Decode(relevant, &want); err != nil {
+		t.Errorf("the reader decoded a pod spec the JSON path rejects: %v", err)
+		return true
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("reader %#v\nJSON   %#v", got, want)
+	}
+	return true
+}
+
+func TestPodViewReaderAgreesWithJSON(t *testing.T) {
+	decoded, specs := 0, podSpecs(t)
+	for _, spec := range specs {
+		if readerAgreesWithJSON(t, spec.YNode()) {
+			decoded++
+		}
+	}
+	t.Logf("the reader decoded %d of %d pod specs", decoded, len(specs))
+	if len(specs) < 40 || decoded < len(specs)*9/10 {
+		t.Errorf("the reader decoded %d of %d pod specs; it should handle nearly all real ones", decoded, len(specs))
+	}
+	for _, odd := range []string{
+		"{containers: [{name: c, securityContext: {privileged: 'yes'}}]}",
+		"{containers: [{name: c, securityContext: {capabilities: {add: [1]}}}]}",
+		"{hostNetwork: 1, containers: []}",
+		"{volumes: [{name: v, hostPath: {path: 5}}], containers: []}",
+		"{securityContext: {runAsUser: zero}, containers: []}",
+	} {
+		if readerAgreesWithJSON(t, yaml.MustParse(odd).YNode()) {
+			t.Errorf("%s: the reader should leave this to the JSON path", odd)
+		}
+	}
+}
+
+// FuzzPodViewReader holds the reader to its contract on any pod spec.
+func FuzzPodViewReader(f *testing.F) {
+	for _, spec := range podSpecs(f) {
+		text, err := spec.String()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(text)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		rn, err := yaml.Parse(text)
+		if err != nil || rn == nil {
+			return
+		}
+		readerAgreesWithJSON(t, rn.YNode())
+	})
 }

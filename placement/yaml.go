@@ -3,10 +3,12 @@ package placement
 import (
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/isolate-workloads/isolate-workloads/config"
+	"github.com/isolate-workloads/isolate-workloads/internal/podyaml"
 	"github.com/isolate-workloads/isolate-workloads/internal/typedyaml"
 )
 
@@ -49,7 +51,7 @@ func Read(podSpec *yaml.RNode, path *field.Path) (Scheduling, field.ErrorList) {
 				}
 			}
 			if len(errs) == 0 {
-				errs = append(errs, decode(n, &s.Tolerations, p)...)
+				errs = append(errs, decodeWith(n, &s.Tolerations, p, (*podyaml.Reader).Tolerations)...)
 			}
 		}
 	}
@@ -60,7 +62,9 @@ func Read(podSpec *yaml.RNode, path *field.Path) (Scheduling, field.ErrorList) {
 		} else {
 			errs = append(errs, checkAffinityShape(n, p)...)
 			if len(errs) == 0 {
-				errs = append(errs, decode(n, &s.Affinity, p)...)
+				errs = append(errs, decodeWith(n, &s.Affinity, p, func(r *podyaml.Reader, n *yaml.Node) *corev1.Affinity {
+					return podyaml.Ptr(r, n, r.Affinity)
+				})...)
 			}
 		}
 	}
@@ -69,7 +73,7 @@ func Read(podSpec *yaml.RNode, path *field.Path) (Scheduling, field.ErrorList) {
 		if err := expectKind(n, yaml.MappingNode, p); err != nil {
 			errs = append(errs, err)
 		} else {
-			errs = append(errs, decode(n, &s.NodeSelector, p)...)
+			errs = append(errs, decodeWith(n, &s.NodeSelector, p, (*podyaml.Reader).StringMap)...)
 		}
 	}
 	return s, errs
@@ -132,7 +136,14 @@ func duplicates(m *yaml.Node, path *field.Path, keys ...string) field.ErrorList 
 	return errs
 }
 
-func decode(n *yaml.Node, out any, path *field.Path) field.ErrorList {
+// decodeWith decodes n with the podyaml reader, and through JSON when the
+// reader leaves it to that (unusual shapes, and every error message).
+func decodeWith[T any](n *yaml.Node, out *T, path *field.Path, read func(*podyaml.Reader, *yaml.Node) T) field.ErrorList {
+	r := &podyaml.Reader{}
+	if v := read(r, n); r.OK() {
+		*out = v
+		return nil
+	}
 	if err := typedyaml.Decode(n, out); err != nil {
 		return field.ErrorList{field.Invalid(path, field.OmitValueType{}, "cannot be read: "+err.Error())}
 	}
@@ -182,35 +193,33 @@ func isNull(n *yaml.Node) bool {
 
 // ApplyTo writes the plan into the pod spec node. Existing entries, their
 // order and their comments stay as they are; the new ones are appended.
-func (p Plan) ApplyTo(podSpec *yaml.RNode, enc *typedyaml.Encoder) error {
+func (p Plan) ApplyTo(podSpec *yaml.RNode, enc *podyaml.Encoder) {
 	spec := podSpec.YNode()
 	if len(p.AddTolerations) > 0 {
-		if err := appendTyped(enc, ensure(spec, yaml.SequenceNode, fieldTolerations), p.AddTolerations); err != nil {
-			return err
+		list := ensure(spec, yaml.SequenceNode, fieldTolerations)
+		for _, t := range p.AddTolerations {
+			list.Content = append(list.Content, enc.Toleration(t))
 		}
 	}
 	if !p.Required.Empty() {
 		terms := ensure(spec, yaml.SequenceNode, append([]string{fieldAffinity}, requiredPath...)...)
 		if p.Required.NewTerm != nil {
-			if err := appendTyped(enc, terms, []any{p.Required.NewTerm}); err != nil {
-				return err
-			}
+			terms.Content = append(terms.Content, enc.NodeSelectorTerm(*p.Required.NewTerm))
 		}
 		for i, add := range p.Required.AddToTerm {
 			if len(add) == 0 {
 				continue
 			}
-			if err := appendTyped(enc, ensure(terms.Content[i], yaml.SequenceNode, "matchExpressions"), add); err != nil {
-				return err
+			exprs := ensure(terms.Content[i], yaml.SequenceNode, "matchExpressions")
+			for _, req := range add {
+				exprs.Content = append(exprs.Content, enc.NodeSelectorRequirement(req))
 			}
 		}
 	}
 	if !p.Preferred.Empty() {
 		list := ensure(spec, yaml.SequenceNode, append([]string{fieldAffinity}, preferredPath...)...)
 		if p.Preferred.Add != nil {
-			if err := appendTyped(enc, list, []any{p.Preferred.Add}); err != nil {
-				return err
-			}
+			list.Content = append(list.Content, enc.PreferredSchedulingTerm(*p.Preferred.Add))
 		}
 		if p.Preferred.SetWeight != nil {
 			weight := ensure(list.Content[p.Preferred.Index], yaml.ScalarNode, "weight")
@@ -220,21 +229,9 @@ func (p Plan) ApplyTo(podSpec *yaml.RNode, enc *typedyaml.Encoder) error {
 	if len(p.AddNodeSelector) > 0 {
 		ns := ensure(spec, yaml.MappingNode, fieldNodeSelector)
 		for _, k := range config.SortedKeys(p.AddNodeSelector) {
-			ns.Content = append(ns.Content, typedyaml.String(k), typedyaml.String(p.AddNodeSelector[k]))
+			ns.Content = append(ns.Content, enc.String(k), enc.String(p.AddNodeSelector[k]))
 		}
 	}
-	return nil
-}
-
-func appendTyped[T any](enc *typedyaml.Encoder, list *yaml.Node, items []T) error {
-	for _, it := range items {
-		n, err := enc.Encode(it)
-		if err != nil {
-			return err
-		}
-		list.Content = append(list.Content, n)
-	}
-	return nil
 }
 
 // ensure walks down the named fields, creating maps on the way and a node of

@@ -10,7 +10,7 @@ import (
 
 	"github.com/isolate-workloads/isolate-workloads/audit"
 	"github.com/isolate-workloads/isolate-workloads/config"
-	"github.com/isolate-workloads/isolate-workloads/internal/typedyaml"
+	"github.com/isolate-workloads/isolate-workloads/internal/podyaml"
 	"github.com/isolate-workloads/isolate-workloads/nodepool"
 	"github.com/isolate-workloads/isolate-workloads/placement"
 	"github.com/isolate-workloads/isolate-workloads/selection"
@@ -47,9 +47,7 @@ func Run(rl *fn.ResourceList) (bool, error) {
 			fmt.Sprintf("no resource was changed: %s found", plural(run.errors, "error")), fn.Error))
 		return false, nil
 	}
-	if err := run.apply(); err != nil {
-		return false, err
-	}
+	run.apply()
 	emitted.apply(rl)
 	rl.Results = append(rl.Results, run.changed...)
 	rl.Results = append(rl.Results, emitted.results...)
@@ -203,14 +201,11 @@ func (r *isolation) fail(obj *fn.KubeObject, e *field.Error) {
 	r.results = append(r.results, objectResult(obj, fn.Error, e.Field, errorDetail(e)))
 }
 
-func (r *isolation) apply() error {
-	enc := typedyaml.NewEncoder()
+func (r *isolation) apply() {
+	enc := podyaml.NewEncoder()
 	for _, c := range r.changes {
-		if err := c.plan.ApplyTo(c.podSpec, enc); err != nil {
-			return err
-		}
+		c.plan.ApplyTo(c.podSpec, enc)
 	}
-	return nil
 }
 
 func (r *isolation) summary() *fn.Result {

@@ -84,7 +84,7 @@ func writeResultsBySDK(w io.Writer, batch fn.Results, continuation bool) error {
 }
 
 // batchSize is how many items or results are encoded together.
-const batchSize = 128
+const batchSize = 8
 
 // encodeField encodes `key: value` with the encoder settings of the SDK,
 // leaving out the `key:` line for a continuation batch.

@@ -39,33 +39,6 @@ func Encode(v any) (*yaml.Node, error) {
 	return node, nil
 }
 
-// Encoder encodes typed values, and encodes each distinct value once: the
-// function writes the same tolerations and requirements into thousands of
-// pod specs, and re-parsing them each time dominated its run time.
-type Encoder struct {
-	cache map[string]*yaml.Node
-}
-
-// NewEncoder returns an empty Encoder; use one per run.
-func NewEncoder() *Encoder { return &Encoder{cache: map[string]*yaml.Node{}} }
-
-// Encode is Encode with a cache; every call returns a fresh copy.
-func (e *Encoder) Encode(v any) (*yaml.Node, error) {
-	key, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	if n, ok := e.cache[string(key)]; ok {
-		return yaml.CopyYNode(n), nil
-	}
-	n, err := Encode(v)
-	if err != nil {
-		return nil, err
-	}
-	e.cache[string(key)] = n
-	return yaml.CopyYNode(n), nil
-}
-
 // clearStyle drops the flow and quoting style that came from JSON, so the
 // encoder writes block YAML and quotes only strings that need it.
 func clearStyle(n *yaml.Node) {
