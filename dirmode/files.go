@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -59,7 +60,8 @@ type file struct {
 	chunks []*chunk
 }
 
-var separatorLine = regexp.MustCompile(`^---([ \t].*)?\r?$`)
+// separatorLine is compiled on first use, so the function's startup does not pay for it.
+var separatorLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^---([ \t].*)?\r?$`) })
 
 // splitDocuments cuts a file at its `---` lines, keeping every byte, so an
 // untouched document can be written back exactly as it was.
@@ -74,7 +76,7 @@ func splitDocuments(data []byte) []*chunk {
 			line = data[:end+1]
 		}
 		data = data[len(line):]
-		if separatorLine.Match(bytes.TrimRight(line, "\n")) {
+		if separatorLine().Match(bytes.TrimRight(line, "\n")) {
 			current.text = text.String()
 			chunks = append(chunks, current)
 			current = &chunk{separator: string(line)}

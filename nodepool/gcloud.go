@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/isolate-workloads/isolate-workloads/config"
 )
@@ -61,12 +62,13 @@ func joinMap(m map[string]string) string {
 	return strings.Join(parts, ",")
 }
 
-var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`)
+// shellSafe is compiled on first use, so runs that emit no gcloud command do not pay for it.
+var shellSafe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`) })
 
 // shellQuote quotes an argument for a POSIX shell: single quotes keep
 // everything literal, and a single quote itself is closed, escaped, reopened.
 func shellQuote(s string) string {
-	if shellSafe.MatchString(s) {
+	if shellSafe().MatchString(s) {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"

@@ -164,7 +164,7 @@ func TestResultsMatchSDK(t *testing.T) {
 		}
 		rl.Results = append(rl.Results, r)
 	}
-	for _, v := range []string{"n", "Y", "off", "1:30", "-2:05.5", "1_000", "0x1F", "1e3", ".5", "true", "NULL"} {
+	for _, v := range []string{"n", "Y", "off", "1:30", "-2:05.5", "+1:30", "x1:30", "1:30:00", "12:345", "1:", "1_000", "0x1F", "1e3", ".5", "true", "NULL"} {
 		rl.Results = append(rl.Results, &fn.Result{Message: v, Severity: fn.Info, Tags: map[string]string{v: v}})
 	}
 	in, err := rl.ToYAML()

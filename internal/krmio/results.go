@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -82,7 +83,7 @@ func addString(m *yaml.Node, key, value string) {
 // string node only gets quoted when YAML 1.2 would read it as something else.
 func stringNode(value string) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: value}
-	if !strings.Contains(value, "\n") && (yaml1_1Bools[value] || base60Float.MatchString(value)) {
+	if !strings.Contains(value, "\n") && (yaml1_1Bools[value] || isBase60Float(value)) {
 		n.Style = yaml.DoubleQuotedStyle
 	}
 	return n
@@ -93,5 +94,19 @@ var yaml1_1Bools = map[string]bool{
 	"n": true, "N": true, "no": true, "No": true, "NO": true, "off": true, "Off": true, "OFF": true,
 }
 
-// base60Float is YAML 1.1's sexagesimal number, e.g. 1:30.
-var base60Float = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`)
+// isBase60Float reports a YAML 1.1 sexagesimal number, e.g. 1:30. Like the
+// YAML encoder, it looks at the first byte and for a colon before it runs
+// the regular expression, which is compiled on first use.
+func isBase60Float(s string) bool {
+	if s == "" {
+		return false
+	}
+	if c := s[0]; !(c == '+' || c == '-' || c >= '0' && c <= '9') || !strings.Contains(s, ":") {
+		return false
+	}
+	return base60Float().MatchString(s)
+}
+
+var base60Float = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`)
+})
