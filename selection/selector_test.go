@@ -1,6 +1,7 @@
 package selection
 
 import (
+	"regexp"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -43,5 +44,31 @@ func TestSelected(t *testing.T) {
 		if got := m.Selected(tc.r); got != tc.want {
 			t.Errorf("%s: Selected = %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestLiteralPatternsMatchLikeTheRegexp checks the shortcut for expressions
+// without metacharacters against the anchored regular expression.
+func TestLiteralPatternsMatchLikeTheRegexp(t *testing.T) {
+	exprs := []string{"", "web", "kube-system", "team-a", "a_b", "x/y", "é", "web-.*", "a|b", "a.b", `a\.b`, "(a)", "[ab]", "a+", "^a$"}
+	inputs := []string{"", "web", "web-1", "kube-system", "kube-systemx", "xkube-system", "team-a", "a_b", "x/y", "é", "a", "b", "ab", "a.b", "axb", "(a)", "aa"}
+	literals := 0
+	for _, expr := range exprs {
+		p, err := wholeMatch(expr)
+		if err != nil {
+			t.Fatalf("%q: %v", expr, err)
+		}
+		if p.isLiteral {
+			literals++
+		}
+		re := regexp.MustCompile("^(?:" + expr + ")$")
+		for _, in := range inputs {
+			if got, want := p.matches(in), re.MatchString(in); got != want {
+				t.Errorf("%q on %q: %v, the regexp says %v", expr, in, got, want)
+			}
+		}
+	}
+	if literals < 5 {
+		t.Errorf("only %d expressions took the literal shortcut", literals)
 	}
 }
