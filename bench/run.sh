@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # make bench: build the binaries and run every scenario of BENCHMARKS.md.
-# Tunables: BENCH_REPS (default 5), BENCH_SIZES (default 1000,10000,100000),
-# BENCH_DIR_SIZE (10000), BENCH_KUSTOMIZE_SIZE (1000).
+# Tunables: BENCH_REPS (default 5), BENCH_SIZES (default 1000,10000,100000;
+# empty for the 10-resource startup input only), BENCH_DIR_SIZE (10000; 0
+# skips it), BENCH_KUSTOMIZE_SIZE (1000; 0 skips it), BENCH_OUT (the report,
+# default bench/out/results.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=bin/bench
-mkdir -p "$out"
+mkdir -p "$out" "$(dirname "${BENCH_OUT:-bench/out/results.md}")"
 build() { CGO_ENABLED=0 go build -trimpath -o "$out/$1" "$2"; }
 build isolate-workloads ./function
 build identity ./bench/identity
@@ -19,8 +21,8 @@ command -v kpt >/dev/null || { echo "bench: kpt is needed on PATH" >&2; exit 1; 
   echo "kpt $(kpt version 2>/dev/null | head -1), kustomize $( (bin/tools/kustomize version 2>/dev/null || kustomize version) | head -1)."
   echo
   go run ./bench/measure -bin "$out" \
-    -reps "${BENCH_REPS:-5}" -sizes "${BENCH_SIZES:-1000,10000,100000}" \
+    -reps "${BENCH_REPS:-5}" -sizes "${BENCH_SIZES-1000,10000,100000}" \
     -dir-size "${BENCH_DIR_SIZE:-10000}" -kustomize-size "${BENCH_KUSTOMIZE_SIZE:-1000}"
   echo
   bench/corpus-diff.sh
-} | tee bench/out/results.md
+} | tee "${BENCH_OUT:-bench/out/results.md}"

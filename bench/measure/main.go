@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,7 +29,8 @@ type scenario struct {
 	cmd      func() *exec.Cmd
 	prepare  func() error
 	// repeat runs the command this many times per measurement and reports
-	// the mean: startup is too short to time once.
+	// the median: startup is too short to time once, and a few runs the
+	// machine delays would move a mean.
 	repeat int
 }
 
@@ -40,9 +42,9 @@ type sample struct {
 func main() {
 	bin := flag.String("bin", "bin/bench", "directory with isolate-workloads, identity, identity-krmio and gen")
 	reps := flag.Int("reps", 5, "measurements per scenario (the median is reported)")
-	sizesFlag := flag.String("sizes", "1000,10000,100000", "ResourceList sizes")
-	dirSize := flag.Int("dir-size", 10000, "resources in the directory-mode comparison with kpt")
-	kustomizeSize := flag.Int("kustomize-size", 1000, "resources in the kustomize comparison")
+	sizesFlag := flag.String("sizes", "1000,10000,100000", "ResourceList sizes besides the 10-resource startup input (empty: startup only)")
+	dirSize := flag.Int("dir-size", 10000, "resources in the directory-mode comparison with kpt (0: skip it)")
+	kustomizeSize := flag.Int("kustomize-size", 1000, "resources in the kustomize comparison (0: skip it)")
 	work := flag.String("work", "", "scratch directory (default: a temporary one)")
 	flag.Parse()
 
@@ -58,7 +60,7 @@ func main() {
 	gen := filepath.Join(binDir, "gen")
 
 	var sizes []int
-	for _, s := range strings.Split(*sizesFlag, ",") {
+	for _, s := range strings.FieldsFunc(*sizesFlag, func(r rune) bool { return r == ',' }) {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		check(err)
 		sizes = append(sizes, n)
@@ -79,7 +81,7 @@ func main() {
 		writeCmdOutput(input, gen, "-n", strconv.Itoa(n), "-seed", "1")
 		repeat := 1
 		if n <= 100 {
-			repeat = 20
+			repeat = 60
 		}
 		scenarios = append(scenarios,
 			&scenario{name: "identity (fn.AsMain)", size: n, cmd: stdinCmd(filepath.Join(binDir, "identity"), input), repeat: repeat},
@@ -90,37 +92,41 @@ func main() {
 
 	// Directory mode against kpt fn eval --exec, on fresh copies each time.
 	pkg := filepath.Join(*work, "pkg")
-	run(gen, "-n", strconv.Itoa(*dirSize), "-seed", "1", "-format", "dir", "-out", pkg)
 	ours, theirs := filepath.Join(*work, "pkg-ours"), filepath.Join(*work, "pkg-kpt")
-	scenarios = append(scenarios,
-		&scenario{name: "run DIR (directory mode)", size: *dirSize,
-			prepare: func() error { return fsutil.CopyTree(pkg, ours) },
-			cmd: func() *exec.Cmd {
-				return exec.Command(fnBin, "run", "--config", filepath.Join(ours, "isolation.yaml"), ours)
-			}},
-		&scenario{name: "kpt fn eval --exec", size: *dirSize,
-			prepare: func() error { return fsutil.CopyTree(pkg, theirs) },
-			cmd: func() *exec.Cmd {
-				return exec.Command("kpt", "fn", "eval", theirs, "--exec", fnBin, "--fn-config", filepath.Join(theirs, "isolation.yaml"))
-			}},
-	)
-
-	// kustomize: the function as an exec transformer, and plain patches
-	// doing the same job, at a size kustomize's quadratic cost allows.
-	kz := filepath.Join(*work, "kustomize")
-	prepareKustomize(gen, fnBin, kz, *kustomizeSize)
-	kustomize := "kustomize"
-	if p := filepath.Join(binDir, "..", "tools", "kustomize"); exists(p) {
-		kustomize = p
+	if *dirSize > 0 {
+		run(gen, "-n", strconv.Itoa(*dirSize), "-seed", "1", "-format", "dir", "-out", pkg)
+		scenarios = append(scenarios,
+			&scenario{name: "run DIR (directory mode)", size: *dirSize,
+				prepare: func() error { return fsutil.CopyTree(pkg, ours) },
+				cmd: func() *exec.Cmd {
+					return exec.Command(fnBin, "run", "--config", filepath.Join(ours, "isolation.yaml"), ours)
+				}},
+			&scenario{name: "kpt fn eval --exec", size: *dirSize,
+				prepare: func() error { return fsutil.CopyTree(pkg, theirs) },
+				cmd: func() *exec.Cmd {
+					return exec.Command("kpt", "fn", "eval", theirs, "--exec", fnBin, "--fn-config", filepath.Join(theirs, "isolation.yaml"))
+				}},
+		)
 	}
-	scenarios = append(scenarios,
-		&scenario{name: "kustomize + isolate-workloads (exec)", size: *kustomizeSize, cmd: func() *exec.Cmd {
-			return exec.Command(kustomize, "build", "--enable-alpha-plugins", "--enable-exec", filepath.Join(kz, "function"))
-		}},
-		&scenario{name: "kustomize + patches", size: *kustomizeSize, cmd: func() *exec.Cmd {
-			return exec.Command(kustomize, "build", filepath.Join(kz, "patches"))
-		}},
-	)
+
+	if *kustomizeSize > 0 {
+		// kustomize: the function as an exec transformer, and plain patches
+		// doing the same job, at a size kustomize's quadratic cost allows.
+		kz := filepath.Join(*work, "kustomize")
+		prepareKustomize(gen, fnBin, kz, *kustomizeSize)
+		kustomize := "kustomize"
+		if p := filepath.Join(binDir, "..", "tools", "kustomize"); exists(p) {
+			kustomize = p
+		}
+		scenarios = append(scenarios,
+			&scenario{name: "kustomize + isolate-workloads (exec)", size: *kustomizeSize, cmd: func() *exec.Cmd {
+				return exec.Command(kustomize, "build", "--enable-alpha-plugins", "--enable-exec", filepath.Join(kz, "function"))
+			}},
+			&scenario{name: "kustomize + patches", size: *kustomizeSize, cmd: func() *exec.Cmd {
+				return exec.Command(kustomize, "build", filepath.Join(kz, "patches"))
+			}},
+		)
+	}
 
 	samples := map[*scenario][]sample{}
 	for r := 0; r < *reps; r++ {
@@ -146,33 +152,46 @@ func main() {
 			ratio += fmt.Sprintf("; %.2f× identity (krmio)", float64(m.wall)/float64(k.wall))
 			rssRatio += fmt.Sprintf("; %.2f×", float64(m.rss)/float64(k.rss))
 		}
-		fmt.Printf("| %s | %d | %s | %d MB | %s | %s |\n", s.name, s.size, m.wall.Round(time.Millisecond), m.rss/1024, ratio, rssRatio)
+		fmt.Printf("| %s | %d | %s | %d MB | %s | %s |\n", s.name, s.size, formatWall(m.wall), m.rss/1024, ratio, rssRatio)
 	}
-	fmt.Println()
-	fmt.Println("Growth of isolate-workloads per 10× more resources:")
-	fmt.Println()
+	if len(sizes) > 1 || *dirSize > 0 {
+		fmt.Println()
+		fmt.Println("Growth of isolate-workloads per 10× more resources:")
+		fmt.Println()
+	}
 	for i := 1; i < len(sizes); i++ {
 		a := medianOf[fmt.Sprintf("isolate-workloads@%d", sizes[i-1])]
 		b := medianOf[fmt.Sprintf("isolate-workloads@%d", sizes[i])]
 		fmt.Printf("- %d → %d: time %.2f×, memory %.2f×\n", sizes[i-1], sizes[i], float64(b.wall)/float64(a.wall), float64(b.rss)/float64(a.rss))
 	}
-	d, k := medianOf[fmt.Sprintf("run DIR (directory mode)@%d", *dirSize)], medianOf[fmt.Sprintf("kpt fn eval --exec@%d", *dirSize)]
-	fmt.Printf("- directory mode vs kpt fn eval at %d: %.1f× faster\n", *dirSize, float64(k.wall)/float64(d.wall))
-	fmt.Printf("- directory mode and kpt produce the same resources: %v\n", sameResources(fnBin, ours, theirs))
+	if *dirSize > 0 {
+		d, k := medianOf[fmt.Sprintf("run DIR (directory mode)@%d", *dirSize)], medianOf[fmt.Sprintf("kpt fn eval --exec@%d", *dirSize)]
+		fmt.Printf("- directory mode vs kpt fn eval at %d: %.1f× faster\n", *dirSize, float64(k.wall)/float64(d.wall))
+		fmt.Printf("- directory mode and kpt produce the same resources: %v\n", sameResources(fnBin, ours, theirs))
+	}
 }
 
 // measure times the scenario and takes its peak RSS from GNU time, run
 // separately: a child's own maxrss also counts the memory of the parent it
 // was forked from, which would hide the small runs.
 func measure(s *scenario) sample {
-	var total time.Duration
-	repeat := max(s.repeat, 1)
-	for i := 0; i < repeat; i++ {
-		total += runOnce(s, nil)
+	var walls []time.Duration
+	for i := 0; i < max(s.repeat, 1); i++ {
+		walls = append(walls, runOnce(s, nil))
 	}
+	slices.Sort(walls)
 	var rss int64
 	runOnce(s, &rss)
-	return sample{wall: total / time.Duration(repeat), rss: rss}
+	return sample{wall: walls[len(walls)/2], rss: rss}
+}
+
+// formatWall rounds to the millisecond, keeping two decimals below 100 ms,
+// where the startup ratios are read.
+func formatWall(d time.Duration) string {
+	if d < 100*time.Millisecond {
+		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+	}
+	return d.Round(time.Millisecond).String()
 }
 
 // runOnce runs the command once and returns its wall time; with rss set, it
