@@ -124,6 +124,8 @@ func TestPodViewReaderAgreesWithJSON(t *testing.T) {
 		"{containers: [{name: c, securityContext: {privileged: 'yes'}}]}",
 		"{containers: [{name: c, securityContext: {capabilities: {add: [1]}}}]}",
 		"{hostNetwork: 1, containers: []}",
+		"{hostNetwork: !!bool 1, containers: []}",
+		"{hostNetwork: !!bool yes, containers: []}",
 		"{volumes: [{name: v, hostPath: {path: 5}}], containers: []}",
 		"{securityContext: {runAsUser: zero}, containers: []}",
 	} {

@@ -78,11 +78,20 @@ func (r *Reader) Bool(n *yaml.Node) bool {
 	if r.failed || isNull(n) {
 		return false
 	}
-	var b bool
-	if n.Kind != yaml.ScalarNode || n.ShortTag() != yaml.NodeTagBool || n.Decode(&b) != nil {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != yaml.NodeTagBool {
 		r.giveUp()
+		return false
 	}
-	return b
+	// These are the spellings go-yaml resolves to !!bool; an explicit
+	// !!bool tag on anything else fails here as it fails the JSON path.
+	switch n.Value {
+	case "true", "True", "TRUE":
+		return true
+	case "false", "False", "FALSE":
+		return false
+	}
+	r.giveUp()
+	return false
 }
 
 // BoolPtr reads an optional boolean; null is nil.
