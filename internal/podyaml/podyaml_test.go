@@ -265,3 +265,28 @@ func dump(n *yaml.Node) string {
 	text, _ := yaml.NewRNode(n).String()
 	return b.String() + " " + text
 }
+
+// TestEncoderSharesEqualValues checks the memory contract: one node per
+// distinct value, so thousands of pod specs share it.
+func TestEncoderSharesEqualValues(t *testing.T) {
+	enc := NewEncoder()
+	tol := corev1.Toleration{Key: "workloadType", Operator: corev1.TolerationOpEqual, Value: "untrusted", Effect: corev1.TaintEffectNoExecute}
+	if enc.Toleration(tol) != enc.Toleration(tol) {
+		t.Error("equal tolerations got different nodes")
+	}
+	other := tol
+	other.Effect = corev1.TaintEffectNoSchedule
+	if enc.Toleration(tol) == enc.Toleration(other) {
+		t.Error("different tolerations got the same node")
+	}
+	req := corev1.NodeSelectorRequirement{Key: "a", Operator: corev1.NodeSelectorOpIn, Values: []string{"b", "c"}}
+	split := corev1.NodeSelectorRequirement{Key: "a", Operator: corev1.NodeSelectorOpIn, Values: []string{"b\x00c"}}
+	if enc.NodeSelectorRequirement(req) == enc.NodeSelectorRequirement(split) {
+		t.Error("requirements with different values got the same node")
+	}
+	term := corev1.NodeSelectorTerm{MatchExpressions: []corev1.NodeSelectorRequirement{req}}
+	fieldsTerm := corev1.NodeSelectorTerm{MatchFields: []corev1.NodeSelectorRequirement{req}}
+	if enc.NodeSelectorTerm(term) != enc.NodeSelectorTerm(term) || enc.NodeSelectorTerm(term) == enc.NodeSelectorTerm(fieldsTerm) {
+		t.Error("terms are not shared by value")
+	}
+}
