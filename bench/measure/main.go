@@ -130,9 +130,20 @@ func main() {
 
 	samples := map[*scenario][]sample{}
 	for r := 0; r < *reps; r++ {
-		for _, s := range scenarios {
-			samples[s] = append(samples[s], measure(s))
-			fmt.Fprintf(os.Stderr, "rep %d/%d %-38s %7d  %v\n", r+1, *reps, s.name, s.size, samples[s][len(samples[s])-1].wall.Round(time.Millisecond))
+		for i := 0; i < len(scenarios); {
+			// Scenarios timed over many runs (startup) alternate run by run,
+			// so that whatever the machine is doing meanwhile (reclaiming
+			// the memory of the large run before, say) slows them alike.
+			group := []*scenario{scenarios[i]}
+			for i+len(group) < len(scenarios) && scenarios[i].repeat > 1 && scenarios[i+len(group)].repeat == scenarios[i].repeat {
+				group = append(group, scenarios[i+len(group)])
+			}
+			i += len(group)
+			for j, m := range measureTogether(group) {
+				s := group[j]
+				samples[s] = append(samples[s], m)
+				fmt.Fprintf(os.Stderr, "rep %d/%d %-38s %7d  %v\n", r+1, *reps, s.name, s.size, formatWall(m.wall))
+			}
 		}
 	}
 
@@ -171,18 +182,24 @@ func main() {
 	}
 }
 
-// measure times the scenario and takes its peak RSS from GNU time, run
-// separately: a child's own maxrss also counts the memory of the parent it
-// was forked from, which would hide the small runs.
-func measure(s *scenario) sample {
-	var walls []time.Duration
-	for i := 0; i < max(s.repeat, 1); i++ {
-		walls = append(walls, runOnce(s, nil))
+// measureTogether times the scenarios of a group, one run of each in turn,
+// and returns the median wall time of each; it takes their peak RSS from GNU
+// time, in a separate run: a child's own maxrss also counts the memory of
+// the parent it was forked from, which would hide the small runs.
+func measureTogether(group []*scenario) []sample {
+	walls := make([][]time.Duration, len(group))
+	for i := 0; i < max(group[0].repeat, 1); i++ {
+		for j, s := range group {
+			walls[j] = append(walls[j], runOnce(s, nil))
+		}
 	}
-	slices.Sort(walls)
-	var rss int64
-	runOnce(s, &rss)
-	return sample{wall: walls[len(walls)/2], rss: rss}
+	out := make([]sample, len(group))
+	for j, s := range group {
+		slices.Sort(walls[j])
+		out[j].wall = walls[j][len(walls[j])/2]
+		runOnce(s, &out[j].rss)
+	}
+	return out
 }
 
 // formatWall rounds to the millisecond, keeping two decimals below 100 ms,
