@@ -24,21 +24,21 @@ var severities = []string{string(SeverityError), string(SeverityWarning), string
 
 // Audit sets the severity of each check. An empty value means the default.
 type Audit struct {
-	WildcardTolerations     Severity `json:"wildcardTolerations,omitempty"`
-	PrivilegedTolerating    Severity `json:"privilegedTolerating,omitempty"`
-	PrivilegedOnSharedNodes Severity `json:"privilegedOnSharedNodes,omitempty"`
-	PreferNoSchedule        Severity `json:"preferNoSchedule,omitempty"`
-	NoExecuteEviction       Severity `json:"noExecuteEviction,omitempty"`
-	ManagedComponentsPool   Severity `json:"managedComponentsPool,omitempty"`
+	WildcardTolerations     Severity `json:"wildcardTolerations,omitempty" yaml:"wildcardTolerations,omitempty"`
+	PrivilegedTolerating    Severity `json:"privilegedTolerating,omitempty" yaml:"privilegedTolerating,omitempty"`
+	PrivilegedOnSharedNodes Severity `json:"privilegedOnSharedNodes,omitempty" yaml:"privilegedOnSharedNodes,omitempty"`
+	PreferNoSchedule        Severity `json:"preferNoSchedule,omitempty" yaml:"preferNoSchedule,omitempty"`
+	NoExecuteEviction       Severity `json:"noExecuteEviction,omitempty" yaml:"noExecuteEviction,omitempty"`
+	ManagedComponentsPool   Severity `json:"managedComponentsPool,omitempty" yaml:"managedComponentsPool,omitempty"`
 }
 
 // SystemNodePool is the seed's advice: a pool reserved for managed components.
 type SystemNodePool struct {
-	Name string `json:"name"`
+	Name string `json:"name" yaml:"name"`
 	// Taint defaults to components.gke.io/gke-managed-components=true:NoSchedule.
-	TaintValue  string             `json:"taintValue,omitempty"`
-	TaintEffect corev1.TaintEffect `json:"taintEffect,omitempty"`
-	Labels      map[string]string  `json:"labels,omitempty"`
+	TaintValue  string             `json:"taintValue,omitempty" yaml:"taintValue,omitempty"`
+	TaintEffect corev1.TaintEffect `json:"taintEffect,omitempty" yaml:"taintEffect,omitempty"`
+	Labels      map[string]string  `json:"labels,omitempty" yaml:"labels,omitempty"`
 }
 
 // SystemPoolTaintKey is the taint GKE uses to reserve nodes for managed components.

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	sigsjson "sigs.k8s.io/json"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // kindString spells a kind the way kubectl explain and API errors do: Kind.version.group.
@@ -55,10 +56,19 @@ func Load(obj *fn.KubeObject) (*WorkloadIsolation, field.ErrorList) {
 // decodeStrict rejects unknown and duplicate fields, because a misspelt field
 // would otherwise be dropped and silently disable isolation.
 func decodeStrict(obj *fn.KubeObject) (*WorkloadIsolation, field.ErrorList) {
-	// The YAML decoder rejects a key given twice; the JSON decoder then
-	// rejects unknown fields, naming their paths.
+	node := obj.CopyToResourceNode().YNode()
+	if w, ok := decodeCanonical(node); ok {
+		return w, nil
+	}
+	return decodeJSON(node)
+}
+
+// decodeJSON is the strict decoding of any config: the YAML decoder rejects
+// a key given twice; the JSON decoder then rejects unknown fields and wrong
+// types, naming their paths.
+func decodeJSON(node *yaml.Node) (*WorkloadIsolation, field.ErrorList) {
 	var generic any
-	if err := obj.CopyToResourceNode().YNode().Decode(&generic); err != nil {
+	if err := node.Decode(&generic); err != nil {
 		return nil, field.ErrorList{decodeError(field.NewPath("functionConfig"), "not valid YAML: "+err.Error())}
 	}
 	jsonData, err := json.Marshal(generic)

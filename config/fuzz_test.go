@@ -9,8 +9,9 @@ import (
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 )
 
-// FuzzLoad decodes and validates arbitrary functionConfigs: no panic, and a
-// config that loads is valid and stays the same when defaulted again.
+// FuzzLoad decodes and validates arbitrary functionConfigs: no panic, a
+// config that loads is valid and stays the same when defaulted again, and
+// the canonical decoding agrees with the JSON path.
 func FuzzLoad(f *testing.F) {
 	seeds, _ := filepath.Glob("../testdata/golden/*/_fnconfig.yaml")
 	for _, s := range seeds {
@@ -25,6 +26,7 @@ func FuzzLoad(f *testing.F) {
 		if err != nil {
 			return
 		}
+		canonicalAgrees(t, "fuzz input", obj.CopyToResourceNode().YNode())
 		w, errs := Load(obj)
 		if len(errs) > 0 {
 			if w != nil {

@@ -21,84 +21,84 @@ var Targets = []string{TargetGKEOnAWS, TargetKarpenter, TargetConfigConnector, T
 // GKEOnAWS holds what gcloud and the GKE Multi-Cloud API need to create an
 // AwsNodePool besides its name, taints and labels.
 type GKEOnAWS struct {
-	Project                   string            `json:"project,omitempty"`
-	Location                  string            `json:"location"`
-	Cluster                   string            `json:"cluster"`
-	NodeVersion               string            `json:"nodeVersion"`
-	SubnetID                  string            `json:"subnetID"`
-	IAMInstanceProfile        string            `json:"iamInstanceProfile"`
-	ConfigEncryptionKMSKeyARN string            `json:"configEncryptionKMSKeyARN"`
-	MaxPodsPerNode            *int64            `json:"maxPodsPerNode"`
-	MinNodes                  *int32            `json:"minNodes"`
-	MaxNodes                  *int32            `json:"maxNodes"`
-	InstanceType              string            `json:"instanceType,omitempty"`
-	RootVolumeSizeGiB         int32             `json:"rootVolumeSizeGiB,omitempty"`
-	SecurityGroupIDs          []string          `json:"securityGroupIDs,omitempty"`
-	Tags                      map[string]string `json:"tags,omitempty"`
+	Project                   string            `json:"project,omitempty" yaml:"project,omitempty"`
+	Location                  string            `json:"location" yaml:"location"`
+	Cluster                   string            `json:"cluster" yaml:"cluster"`
+	NodeVersion               string            `json:"nodeVersion" yaml:"nodeVersion"`
+	SubnetID                  string            `json:"subnetID" yaml:"subnetID"`
+	IAMInstanceProfile        string            `json:"iamInstanceProfile" yaml:"iamInstanceProfile"`
+	ConfigEncryptionKMSKeyARN string            `json:"configEncryptionKMSKeyARN" yaml:"configEncryptionKMSKeyARN"`
+	MaxPodsPerNode            *int64            `json:"maxPodsPerNode" yaml:"maxPodsPerNode"`
+	MinNodes                  *int32            `json:"minNodes" yaml:"minNodes"`
+	MaxNodes                  *int32            `json:"maxNodes" yaml:"maxNodes"`
+	InstanceType              string            `json:"instanceType,omitempty" yaml:"instanceType,omitempty"`
+	RootVolumeSizeGiB         int32             `json:"rootVolumeSizeGiB,omitempty" yaml:"rootVolumeSizeGiB,omitempty"`
+	SecurityGroupIDs          []string          `json:"securityGroupIDs,omitempty" yaml:"securityGroupIDs,omitempty"`
+	Tags                      map[string]string `json:"tags,omitempty" yaml:"tags,omitempty"`
 }
 
 // Karpenter holds the NodePool fields Karpenter requires.
 type Karpenter struct {
-	NodeClassRef KarpenterNodeClassRef  `json:"nodeClassRef"`
-	Requirements []KarpenterRequirement `json:"requirements,omitempty"`
-	Weight       *int32                 `json:"weight,omitempty"`
+	NodeClassRef KarpenterNodeClassRef  `json:"nodeClassRef" yaml:"nodeClassRef"`
+	Requirements []KarpenterRequirement `json:"requirements,omitempty" yaml:"requirements,omitempty"`
+	Weight       *int32                 `json:"weight,omitempty" yaml:"weight,omitempty"`
 }
 
 // KarpenterNodeClassRef names the cloud-specific NodeClass.
 type KarpenterNodeClassRef struct {
-	Group string `json:"group"`
-	Kind  string `json:"kind"`
-	Name  string `json:"name"`
+	Group string `json:"group" yaml:"group"`
+	Kind  string `json:"kind" yaml:"kind"`
+	Name  string `json:"name" yaml:"name"`
 }
 
 // KarpenterRequirement has Karpenter's own shape.
 type KarpenterRequirement struct {
-	Key       string   `json:"key"`
-	Operator  string   `json:"operator"`
-	Values    []string `json:"values,omitempty"`
-	MinValues *int32   `json:"minValues,omitempty"`
+	Key       string   `json:"key" yaml:"key"`
+	Operator  string   `json:"operator" yaml:"operator"`
+	Values    []string `json:"values,omitempty" yaml:"values,omitempty"`
+	MinValues *int32   `json:"minValues,omitempty" yaml:"minValues,omitempty"`
 }
 
 // ConfigConnector holds the ContainerNodePool fields (GKE on Google Cloud).
 type ConfigConnector struct {
-	Namespace        string        `json:"namespace,omitempty"`
-	ClusterRef       ResourceRef   `json:"clusterRef"`
-	Location         string        `json:"location"`
-	NodeCount        *int64        `json:"nodeCount,omitempty"`
-	InitialNodeCount *int64        `json:"initialNodeCount,omitempty"`
-	MachineType      string        `json:"machineType,omitempty"`
-	Version          string        `json:"version,omitempty"`
-	Autoscaling      *MinMaxCounts `json:"autoscaling,omitempty"`
+	Namespace        string        `json:"namespace,omitempty" yaml:"namespace,omitempty"`
+	ClusterRef       ResourceRef   `json:"clusterRef" yaml:"clusterRef"`
+	Location         string        `json:"location" yaml:"location"`
+	NodeCount        *int64        `json:"nodeCount,omitempty" yaml:"nodeCount,omitempty"`
+	InitialNodeCount *int64        `json:"initialNodeCount,omitempty" yaml:"initialNodeCount,omitempty"`
+	MachineType      string        `json:"machineType,omitempty" yaml:"machineType,omitempty"`
+	Version          string        `json:"version,omitempty" yaml:"version,omitempty"`
+	Autoscaling      *MinMaxCounts `json:"autoscaling,omitempty" yaml:"autoscaling,omitempty"`
 }
 
 // ResourceRef points at another resource by name, or by external ID.
 type ResourceRef struct {
-	Name      string `json:"name,omitempty"`
-	Namespace string `json:"namespace,omitempty"`
-	External  string `json:"external,omitempty"`
+	Name      string `json:"name,omitempty" yaml:"name,omitempty"`
+	Namespace string `json:"namespace,omitempty" yaml:"namespace,omitempty"`
+	External  string `json:"external,omitempty" yaml:"external,omitempty"`
 }
 
 // MinMaxCounts is an autoscaling range.
 type MinMaxCounts struct {
-	Min int64 `json:"min"`
-	Max int64 `json:"max"`
+	Min int64 `json:"min" yaml:"min"`
+	Max int64 `json:"max" yaml:"max"`
 }
 
 // Crossplane holds the containeraws.gcp.upbound.io NodePool fields: the
 // GKE on AWS ones, and where to find the cluster and the provider config.
 type Crossplane struct {
-	GKEOnAWS           `json:",inline"`
-	ClusterRef         string `json:"clusterRef,omitempty"`
-	ProviderConfigName string `json:"providerConfigName,omitempty"`
+	GKEOnAWS           `json:",inline" yaml:",inline"`
+	ClusterRef         string `json:"clusterRef,omitempty" yaml:"clusterRef,omitempty"`
+	ProviderConfigName string `json:"providerConfigName,omitempty" yaml:"providerConfigName,omitempty"`
 }
 
 // CAPA holds the Cluster API AWS AWSManagedMachinePool fields.
 type CAPA struct {
-	Namespace        string        `json:"namespace,omitempty"`
-	EKSNodegroupName string        `json:"eksNodegroupName,omitempty"`
-	InstanceType     string        `json:"instanceType,omitempty"`
-	Scaling          *MinMaxCounts `json:"scaling,omitempty"`
-	SubnetIDs        []string      `json:"subnetIDs,omitempty"`
+	Namespace        string        `json:"namespace,omitempty" yaml:"namespace,omitempty"`
+	EKSNodegroupName string        `json:"eksNodegroupName,omitempty" yaml:"eksNodegroupName,omitempty"`
+	InstanceType     string        `json:"instanceType,omitempty" yaml:"instanceType,omitempty"`
+	Scaling          *MinMaxCounts `json:"scaling,omitempty" yaml:"scaling,omitempty"`
+	SubnetIDs        []string      `json:"subnetIDs,omitempty" yaml:"subnetIDs,omitempty"`
 }
 
 // EmittedTargets returns the targets to emit: the emit list, or every target

@@ -36,51 +36,51 @@ const DefaultPreferredWeight int32 = 100
 
 // WorkloadIsolation is the functionConfig.
 type WorkloadIsolation struct {
-	metav1.TypeMeta `json:",inline"`
-	Metadata        Metadata `json:"metadata,omitempty"`
-	Spec            Spec     `json:"spec"`
+	metav1.TypeMeta `json:",inline" yaml:"-"`
+	Metadata        Metadata `json:"metadata,omitempty" yaml:"metadata,omitempty"`
+	Spec            Spec     `json:"spec" yaml:"spec"`
 }
 
 // Metadata is the part of ObjectMeta a functionConfig carries.
 type Metadata struct {
-	Name        string            `json:"name,omitempty"`
-	Namespace   string            `json:"namespace,omitempty"`
-	Labels      map[string]string `json:"labels,omitempty"`
-	Annotations map[string]string `json:"annotations,omitempty"`
+	Name        string            `json:"name,omitempty" yaml:"name,omitempty"`
+	Namespace   string            `json:"namespace,omitempty" yaml:"namespace,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty" yaml:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty" yaml:"annotations,omitempty"`
 }
 
 // Spec is what to isolate and where.
 type Spec struct {
-	NodePool               NodePool               `json:"nodePool"`
-	Placement              Placement              `json:"placement,omitempty"`
-	Selectors              []selection.Selector   `json:"selectors"`
-	Excludes               []selection.Selector   `json:"excludes,omitempty"`
-	AdditionalPodSpecPaths []workload.PodSpecPath `json:"additionalPodSpecPaths,omitempty"`
-	Audit                  Audit                  `json:"audit,omitempty"`
-	SystemNodePool         *SystemNodePool        `json:"systemNodePool,omitempty"`
+	NodePool               NodePool               `json:"nodePool" yaml:"nodePool"`
+	Placement              Placement              `json:"placement,omitempty" yaml:"placement,omitempty"`
+	Selectors              []selection.Selector   `json:"selectors" yaml:"selectors"`
+	Excludes               []selection.Selector   `json:"excludes,omitempty" yaml:"excludes,omitempty"`
+	AdditionalPodSpecPaths []workload.PodSpecPath `json:"additionalPodSpecPaths,omitempty" yaml:"additionalPodSpecPaths,omitempty"`
+	Audit                  Audit                  `json:"audit,omitempty" yaml:"audit,omitempty"`
+	SystemNodePool         *SystemNodePool        `json:"systemNodePool,omitempty" yaml:"systemNodePool,omitempty"`
 }
 
 // NodePool is the dedicated, tainted and labelled pool.
 type NodePool struct {
-	Name   string            `json:"name"`
-	Taints []Taint           `json:"taints"`
-	Labels map[string]string `json:"labels"`
+	Name   string            `json:"name" yaml:"name"`
+	Taints []Taint           `json:"taints" yaml:"taints"`
+	Labels map[string]string `json:"labels" yaml:"labels"`
 
 	// Emit names the targets to emit; absent means every target whose
 	// block below is present.
-	Emit            []string         `json:"emit,omitempty"`
-	GKEOnAWS        *GKEOnAWS        `json:"gkeOnAWS,omitempty"`
-	Karpenter       *Karpenter       `json:"karpenter,omitempty"`
-	ConfigConnector *ConfigConnector `json:"configConnector,omitempty"`
-	Crossplane      *Crossplane      `json:"crossplane,omitempty"`
-	CAPA            *CAPA            `json:"capa,omitempty"`
+	Emit            []string         `json:"emit,omitempty" yaml:"emit,omitempty"`
+	GKEOnAWS        *GKEOnAWS        `json:"gkeOnAWS,omitempty" yaml:"gkeOnAWS,omitempty"`
+	Karpenter       *Karpenter       `json:"karpenter,omitempty" yaml:"karpenter,omitempty"`
+	ConfigConnector *ConfigConnector `json:"configConnector,omitempty" yaml:"configConnector,omitempty"`
+	Crossplane      *Crossplane      `json:"crossplane,omitempty" yaml:"crossplane,omitempty"`
+	CAPA            *CAPA            `json:"capa,omitempty" yaml:"capa,omitempty"`
 }
 
 // Taint is a node taint of the pool.
 type Taint struct {
-	Key    string             `json:"key"`
-	Value  string             `json:"value,omitempty"`
-	Effect corev1.TaintEffect `json:"effect"`
+	Key    string             `json:"key" yaml:"key"`
+	Value  string             `json:"value,omitempty" yaml:"value,omitempty"`
+	Effect corev1.TaintEffect `json:"effect" yaml:"effect"`
 }
 
 // CoreTaints returns the pool's taints as the Kubernetes API type.
@@ -94,7 +94,7 @@ func (p NodePool) CoreTaints() []corev1.Taint {
 
 // Placement says how the selected workloads are pinned to the pool.
 type Placement struct {
-	NodeAffinity    AffinityMode `json:"nodeAffinity,omitempty"`
-	PreferredWeight *int32       `json:"preferredWeight,omitempty"`
-	NodeSelector    bool         `json:"nodeSelector,omitempty"`
+	NodeAffinity    AffinityMode `json:"nodeAffinity,omitempty" yaml:"nodeAffinity,omitempty"`
+	PreferredWeight *int32       `json:"preferredWeight,omitempty" yaml:"preferredWeight,omitempty"`
+	NodeSelector    bool         `json:"nodeSelector,omitempty" yaml:"nodeSelector,omitempty"`
 }

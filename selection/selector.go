@@ -12,18 +12,18 @@ import (
 // Selector picks resources. Every field is optional, and the fields that are
 // set are ANDed.
 type Selector struct {
-	Group   string `json:"group,omitempty"`
-	Version string `json:"version,omitempty"`
-	Kind    string `json:"kind,omitempty"`
+	Group   string `json:"group,omitempty" yaml:"group,omitempty"`
+	Version string `json:"version,omitempty" yaml:"version,omitempty"`
+	Kind    string `json:"kind,omitempty" yaml:"kind,omitempty"`
 	// Name is a regular expression that must match the whole name.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty" yaml:"name,omitempty"`
 	// Namespace is a regular expression that must match the whole namespace.
 	// The empty string matches only resources without a namespace.
-	Namespace *string `json:"namespace,omitempty"`
+	Namespace *string `json:"namespace,omitempty" yaml:"namespace,omitempty"`
 	// LabelSelector uses Kubernetes selector syntax on metadata.labels.
-	LabelSelector string `json:"labelSelector,omitempty"`
+	LabelSelector string `json:"labelSelector,omitempty" yaml:"labelSelector,omitempty"`
 	// AnnotationSelector uses the same syntax on metadata.annotations.
-	AnnotationSelector string `json:"annotationSelector,omitempty"`
+	AnnotationSelector string `json:"annotationSelector,omitempty" yaml:"annotationSelector,omitempty"`
 }
 
 // Resource is what a selector looks at.

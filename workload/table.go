@@ -10,11 +10,11 @@ import (
 // PodSpecPath says where a kind keeps its pod spec. It has the shape of a
 // kustomize FieldSpec, so users can add kinds the same way they do there.
 type PodSpecPath struct {
-	Group   string `json:"group,omitempty"`
-	Version string `json:"version,omitempty"`
-	Kind    string `json:"kind"`
+	Group   string `json:"group,omitempty" yaml:"group,omitempty"`
+	Version string `json:"version,omitempty" yaml:"version,omitempty"`
+	Kind    string `json:"kind" yaml:"kind"`
 	// Path is slash-separated, e.g. "spec/template/spec".
-	Path string `json:"path"`
+	Path string `json:"path" yaml:"path"`
 }
 
 // Fields splits Path into its field names.
