@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/isolate-workloads/isolate-workloads/internal/podyaml"
+	"github.com/isolate-workloads/isolate-workloads/internal/testcorpus"
 	"github.com/isolate-workloads/isolate-workloads/internal/typedyaml"
 )
 
@@ -62,30 +63,7 @@ func TestDecodePodSpecAgreesWithFullDecode(t *testing.T) {
 	}
 }
 
-// podSpecs returns the pod templates of the corpus and the golden inputs.
-func podSpecs(t testing.TB) []*yaml.RNode {
-	files, _ := filepath.Glob("../testdata/corpus/manifests/*.yaml")
-	golden, _ := filepath.Glob("../testdata/golden/*/resources.yaml")
-	var out []*yaml.RNode
-	for _, f := range append(files, golden...) {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(data), OmitReaderAnnotations: true, AnchorsAweigh: true}).Read()
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		for _, n := range nodes {
-			for _, path := range [][]string{{"spec"}, {"spec", "template", "spec"}, {"spec", "jobTemplate", "spec", "template", "spec"}} {
-				if spec, err := n.Pipe(yaml.Lookup(path...)); err == nil && spec != nil && spec.Field("containers") != nil {
-					out = append(out, spec)
-				}
-			}
-		}
-	}
-	return out
-}
+func podSpecs(t testing.TB) []*yaml.RNode { return testcorpus.PodSpecs(t, "..") }
 
 // readerAgreesWithJSON checks the podyaml reader's contract on the audit's
 // view: when it decodes a pod spec, the JSON path decodes it to the same

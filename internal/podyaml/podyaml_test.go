@@ -1,19 +1,16 @@
 package podyaml
 
 import (
-	"bytes"
 	"fmt"
 	"math/rand"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/isolate-workloads/isolate-workloads/internal/testcorpus"
 	"github.com/isolate-workloads/isolate-workloads/internal/typedyaml"
 )
 
@@ -136,35 +133,17 @@ func TestReaderGivesUpOnTheUnusual(t *testing.T) {
 // TestReaderOnTheCorpus decodes the scheduling fields of every pod template
 // in the real-world corpus and the golden inputs both ways.
 func TestReaderOnTheCorpus(t *testing.T) {
-	files, _ := filepath.Glob("../../testdata/corpus/manifests/*.yaml")
-	golden, _ := filepath.Glob("../../testdata/golden/*/resources.yaml")
 	decoded, gaveUp := 0, 0
-	for _, f := range append(files, golden...) {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(data), OmitReaderAnnotations: true, AnchorsAweigh: true}).Read()
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		for _, n := range nodes {
-			for _, path := range [][]string{{"spec"}, {"spec", "template", "spec"}, {"spec", "jobTemplate", "spec", "template", "spec"}} {
-				spec, err := n.Pipe(yaml.Lookup(path...))
-				if err != nil || spec == nil {
-					continue
-				}
-				for _, fld := range []string{"tolerations", "affinity", "nodeSelector"} {
-					v := spec.Field(fld)
-					if v == nil {
-						continue
-					}
-					if agree(t, fld, v.Value.YNode()) {
-						decoded++
-					} else {
-						gaveUp++
-					}
-				}
+	for _, spec := range testcorpus.PodSpecs(t, "../..") {
+		for _, fld := range []string{"tolerations", "affinity", "nodeSelector"} {
+			v := spec.Field(fld)
+			if v == nil {
+				continue
+			}
+			if agree(t, fld, v.Value.YNode()) {
+				decoded++
+			} else {
+				gaveUp++
 			}
 		}
 	}

@@ -1,0 +1,2 @@
+// Package testcorpus gives tests the pod specs of the real-world corpus and the golden inputs.
+package testcorpus
