@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -27,25 +28,59 @@ func TestTolerations(t *testing.T) {
 	}
 }
 
+// TestMissingTolerations: a toleration is added only for a pool taint the
+// workload does not tolerate yet, and the scheduler's ToleratesTaint decides
+// that. Each row states, independently of the code, what must be added.
 func TestMissingTolerations(t *testing.T) {
-	wanted := Tolerations(pool.Taints)
+	noExecute := corev1.Taint{Key: "workloadType", Value: "untrusted", Effect: corev1.TaintEffectNoExecute}
+	noSchedule := corev1.Taint{Key: "gpu", Effect: corev1.TaintEffectNoSchedule}
+	ours := Tolerations([]corev1.Taint{noExecute, noSchedule})
 	cases := []struct {
 		name     string
 		existing []corev1.Toleration
-		missing  int
+		want     []corev1.Toleration
 	}{
-		{"none", nil, 1},
-		{"identical", wanted, 0},
-		{"empty-operator-means-equal", []corev1.Toleration{{Key: "workloadType", Value: "untrusted", Effect: corev1.TaintEffectNoExecute}}, 0},
-		{"other-effect", []corev1.Toleration{{Key: "workloadType", Operator: corev1.TolerationOpEqual, Value: "untrusted", Effect: corev1.TaintEffectNoSchedule}}, 1},
-		// A broader toleration is not identical; ours is still added so the
-		// intent is explicit and stable across runs.
-		{"wildcard-is-not-identical", []corev1.Toleration{{Operator: corev1.TolerationOpExists}}, 1},
+		{"none", nil, ours},
+		{"identical", ours, nil},
+		{"empty-operator-means-equal", []corev1.Toleration{{Key: "workloadType", Value: "untrusted", Effect: corev1.TaintEffectNoExecute}}, ours[1:]},
+		{"key-exists-without-effect", []corev1.Toleration{{Key: "workloadType", Operator: corev1.TolerationOpExists}}, ours[1:]},
+		{"equal-without-effect", []corev1.Toleration{{Key: "workloadType", Operator: corev1.TolerationOpEqual, Value: "untrusted"}}, ours[1:]},
+		{"wildcard-tolerates-all", []corev1.Toleration{{Operator: corev1.TolerationOpExists}}, nil},
+		{"wildcard-of-one-effect", []corev1.Toleration{{Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}}, ours[:1]},
+		{"other-effect", []corev1.Toleration{{Key: "workloadType", Operator: corev1.TolerationOpEqual, Value: "untrusted", Effect: corev1.TaintEffectNoSchedule}}, ours},
+		{"other-value", []corev1.Toleration{{Key: "workloadType", Value: "trusted"}}, ours},
+		// Gt and Lt tolerations are behind a feature gate the function
+		// assumes off.
+		{"comparison-operator", []corev1.Toleration{{Key: "gpu", Operator: "Gt", Value: "1", Effect: corev1.TaintEffectNoSchedule}}, ours},
+		{"bounded-noexecute-still-tolerates", []corev1.Toleration{{Key: "workloadType", Operator: corev1.TolerationOpExists, TolerationSeconds: ptr(int64(30))}}, ours[1:]},
 	}
 	for _, tc := range cases {
-		if got := MissingTolerations(tc.existing, wanted); len(got) != tc.missing {
-			t.Errorf("%s: missing %d, want %d", tc.name, len(got), tc.missing)
+		got := MissingTolerations(tc.existing, []corev1.Taint{noExecute, noSchedule})
+		if !equality.Semantic.DeepEqual(got, tc.want) && !(len(got) == 0 && len(tc.want) == 0) {
+			t.Errorf("%s: adds %+v, want %+v", tc.name, got, tc.want)
 		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestBoundedNoExecute: a NoExecute pool taint tolerated for a while only is
+// a warning at the first toleration that matches it, the one the taint
+// manager reads.
+func TestBoundedNoExecute(t *testing.T) {
+	path := field.NewPath("spec", "tolerations")
+	taints := []corev1.Taint{{Key: "workloadType", Value: "untrusted", Effect: corev1.TaintEffectNoExecute}}
+	bounded := corev1.Toleration{Key: "workloadType", Operator: corev1.TolerationOpExists, TolerationSeconds: ptr(int64(30))}
+	unbounded := corev1.Toleration{Operator: corev1.TolerationOpExists}
+	if w := boundedNoExecute([]corev1.Toleration{unbounded, bounded}, taints, path); len(w) != 0 {
+		t.Errorf("an unbounded toleration comes first: %v", w)
+	}
+	if w := boundedNoExecute([]corev1.Toleration{{Key: "other"}, bounded, unbounded}, taints, path); len(w) != 1 || w[0].Field != "spec.tolerations[1].tolerationSeconds" {
+		t.Errorf("bounded first: %v", w)
+	}
+	noSchedule := []corev1.Taint{{Key: "workloadType", Effect: corev1.TaintEffectNoSchedule}}
+	if w := boundedNoExecute([]corev1.Toleration{bounded}, noSchedule, path); len(w) != 0 {
+		t.Errorf("NoSchedule evicts nothing: %v", w)
 	}
 }
 
@@ -136,6 +171,23 @@ func TestCanLandOnPool(t *testing.T) {
 		{"does-not-exist", Scheduling{Affinity: terms(term(req("workloadType", corev1.NodeSelectorOpDoesNotExist)))}, false},
 		{"node-selector-contradicts", Scheduling{NodeSelector: map[string]string{"workloadType": "trusted"}}, false},
 		{"node-selector-other-key", Scheduling{NodeSelector: map[string]string{"os": "linux"}}, true},
+		// Requirements on keys the pool does not define still have to agree
+		// with each other.
+		{"self-contradicting-term-on-other-key", Scheduling{Affinity: terms(term(req("zone", corev1.NodeSelectorOpIn, "a"), req("zone", corev1.NodeSelectorOpIn, "b")))}, false},
+		{"one-dead-one-live-term", Scheduling{Affinity: terms(
+			term(req("zone", corev1.NodeSelectorOpIn, "a"), req("zone", corev1.NodeSelectorOpIn, "b")),
+			term(req("zone", corev1.NodeSelectorOpIn, "a")))}, true},
+		{"node-selector-against-term", Scheduling{NodeSelector: map[string]string{"zone": "a"}, Affinity: terms(term(req("zone", corev1.NodeSelectorOpNotIn, "a")))}, false},
+		{"empty-range", Scheduling{Affinity: terms(term(req("cpus", corev1.NodeSelectorOpGt, "4"), req("cpus", corev1.NodeSelectorOpLt, "5")))}, false},
+		{"range-with-room", Scheduling{Affinity: terms(term(req("cpus", corev1.NodeSelectorOpGt, "4"), req("cpus", corev1.NodeSelectorOpLt, "6")))}, true},
+		{"range-excludes-non-integer", Scheduling{Affinity: terms(term(req("cpus", corev1.NodeSelectorOpIn, "many"), req("cpus", corev1.NodeSelectorOpGt, "1")))}, false},
+		// "05" is another spelling of 5, a valid label value Gt and Lt parse.
+		{"range-other-spelling", Scheduling{Affinity: terms(term(req("cpus", corev1.NodeSelectorOpGt, "4"), req("cpus", corev1.NodeSelectorOpLt, "6"), req("cpus", corev1.NodeSelectorOpNotIn, "5")))}, true},
+		{"two-names", Scheduling{Affinity: terms(corev1.NodeSelectorTerm{MatchFields: []corev1.NodeSelectorRequirement{
+			req("metadata.name", corev1.NodeSelectorOpIn, "n1"), req("metadata.name", corev1.NodeSelectorOpIn, "n2")}})}, false},
+		{"empty-term", Scheduling{Affinity: terms(corev1.NodeSelectorTerm{})}, false},
+		{"no-terms", Scheduling{Affinity: terms()}, false},
+		{"unparsable-term", Scheduling{Affinity: terms(term(req("zone", corev1.NodeSelectorOpExists, "a")))}, false},
 	}
 	for _, tc := range cases {
 		if got := CanLandOnPool(tc.s, pool); got != tc.want {
