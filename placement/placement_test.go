@@ -183,6 +183,11 @@ func TestCanLandOnPool(t *testing.T) {
 		{"range-excludes-non-integer", Scheduling{Affinity: terms(term(req("cpus", corev1.NodeSelectorOpIn, "many"), req("cpus", corev1.NodeSelectorOpGt, "1")))}, false},
 		// "05" is another spelling of 5, a valid label value Gt and Lt parse.
 		{"range-other-spelling", Scheduling{Affinity: terms(term(req("cpus", corev1.NodeSelectorOpGt, "4"), req("cpus", corev1.NodeSelectorOpLt, "6"), req("cpus", corev1.NodeSelectorOpNotIn, "5")))}, true},
+		{"range-third-spelling", Scheduling{Affinity: terms(term(req("cpus", corev1.NodeSelectorOpGt, "4"), req("cpus", corev1.NodeSelectorOpLt, "6"), req("cpus", corev1.NodeSelectorOpNotIn, "5", "05")))}, true},
+		{"range-beyond-int64", Scheduling{Affinity: terms(term(req("cpus", corev1.NodeSelectorOpGt, "9223372036854775807")))}, false},
+		// A label value cannot start with "-": no node carries a negative number.
+		{"range-below-zero", Scheduling{Affinity: terms(term(req("cpus", corev1.NodeSelectorOpLt, "0")))}, false},
+		{"range-zero", Scheduling{Affinity: terms(term(req("cpus", corev1.NodeSelectorOpLt, "1"), req("cpus", corev1.NodeSelectorOpNotIn, "0")))}, true},
 		{"two-names", Scheduling{Affinity: terms(corev1.NodeSelectorTerm{MatchFields: []corev1.NodeSelectorRequirement{
 			req("metadata.name", corev1.NodeSelectorOpIn, "n1"), req("metadata.name", corev1.NodeSelectorOpIn, "n2")}})}, false},
 		{"empty-term", Scheduling{Affinity: terms(corev1.NodeSelectorTerm{})}, false},
