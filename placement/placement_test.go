@@ -108,6 +108,12 @@ func TestMergeRequiredAffinity(t *testing.T) {
 		{"one-already-there", &corev1.NodeSelector{NodeSelectorTerms: []corev1.NodeSelectorTerm{
 			{MatchExpressions: []corev1.NodeSelectorRequirement{req("a", corev1.NodeSelectorOpIn, "1")}},
 		}}, false, []int{1}},
+		// An empty term matches no node; the pool's requirements would make
+		// it match every node of the pool.
+		{"empty-term-stays-empty", &corev1.NodeSelector{NodeSelectorTerms: []corev1.NodeSelectorTerm{
+			{},
+			{MatchExpressions: []corev1.NodeSelectorRequirement{req("zone", corev1.NodeSelectorOpIn, "x")}},
+		}}, false, []int{0, 2}},
 		{"fields-only-term", &corev1.NodeSelector{NodeSelectorTerms: []corev1.NodeSelectorTerm{
 			{MatchFields: []corev1.NodeSelectorRequirement{req("metadata.name", corev1.NodeSelectorOpIn, "n1")}},
 		}}, false, []int{2}},

@@ -55,14 +55,7 @@ func equalTo(key, value, from string) constraint {
 // constraint, and otherwise names the label that cannot. Labels are
 // independent of each other, so it decides one key at a time.
 func labelsSatisfiable(cs []constraint) (bool, string) {
-	byKey := map[string][]constraint{}
-	var keys []string
-	for _, c := range cs {
-		if _, ok := byKey[c.req.Key]; !ok {
-			keys = append(keys, c.req.Key)
-		}
-		byKey[c.req.Key] = append(byKey[c.req.Key], c)
-	}
+	keys, byKey := groupByKey(cs, func(c constraint) string { return c.req.Key })
 	for _, k := range keys {
 		if !labelSatisfiable(k, byKey[k]) {
 			descs := make([]string, len(byKey[k]))
@@ -73,6 +66,21 @@ func labelsSatisfiable(cs []constraint) (bool, string) {
 		}
 	}
 	return true, ""
+}
+
+// groupByKey groups items by key, keys in the order they first appear, so
+// that a message names the first key that fails.
+func groupByKey[T any](items []T, key func(T) string) ([]string, map[string][]T) {
+	var keys []string
+	groups := map[string][]T{}
+	for _, it := range items {
+		k := key(it)
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], it)
+	}
+	return keys, groups
 }
 
 // labelSatisfiable decides the constraints on one label key.
@@ -171,14 +179,7 @@ const nodeNameField = "metadata.name"
 // fieldsSatisfiable reports whether some node meets every matchFields
 // requirement (In or NotIn of one value: the parser refuses anything else).
 func fieldsSatisfiable(reqs []corev1.NodeSelectorRequirement) (bool, string) {
-	byKey := map[string][]corev1.NodeSelectorRequirement{}
-	var keys []string
-	for _, r := range reqs {
-		if _, ok := byKey[r.Key]; !ok {
-			keys = append(keys, r.Key)
-		}
-		byKey[r.Key] = append(byKey[r.Key], r)
-	}
+	keys, byKey := groupByKey(reqs, func(r corev1.NodeSelectorRequirement) string { return r.Key })
 	for _, k := range keys {
 		if !fieldSatisfiable(k, byKey[k]) {
 			descs := make([]string, len(byKey[k]))
