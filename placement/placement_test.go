@@ -1,11 +1,15 @@
 package placement
 
 import (
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
+	"k8s.io/klog/v2"
 )
 
 var pool = Pool{
@@ -203,6 +207,44 @@ func TestCanLandOnPool(t *testing.T) {
 	for _, tc := range cases {
 		if got := CanLandOnPool(tc.s, pool); got != tc.want {
 			t.Errorf("%s: CanLandOnPool = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestMissingTolerationsMinimal: for random tolerations and taints, what
+// MissingTolerations adds makes the scheduler tolerate every taint, and each
+// added toleration is needed (without it some taint is not tolerated), as
+// FindMatchingUntoleratedTaint decides.
+func TestMissingTolerationsMinimal(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 14))
+	keys, values := []string{"", "workloadType", "gpu"}, []string{"", "untrusted", "x"}
+	effects := []corev1.TaintEffect{"", corev1.TaintEffectNoSchedule, corev1.TaintEffectPreferNoSchedule, corev1.TaintEffectNoExecute}
+	ops := []corev1.TolerationOperator{"", corev1.TolerationOpEqual, corev1.TolerationOpExists}
+	for range 2000 {
+		var existing []corev1.Toleration
+		for range rng.IntN(3) {
+			existing = append(existing, corev1.Toleration{Key: keys[rng.IntN(3)], Operator: ops[rng.IntN(3)], Value: values[rng.IntN(3)], Effect: effects[rng.IntN(4)]})
+		}
+		// A pool's taints differ in key or effect, as config validation and
+		// the API server require.
+		var taints []corev1.Taint
+		for range 1 + rng.IntN(3) {
+			taint := corev1.Taint{Key: keys[1+rng.IntN(2)], Value: values[rng.IntN(3)], Effect: effects[1+rng.IntN(3)]}
+			if !slices.ContainsFunc(taints, func(o corev1.Taint) bool { return o.MatchTaint(&taint) }) {
+				taints = append(taints, taint)
+			}
+		}
+		added := MissingTolerations(existing, taints)
+		all := append(append([]corev1.Toleration{}, existing...), added...)
+		if taint, bad := corev1helpers.FindMatchingUntoleratedTaint(klog.Background(), taints, all, nil, false); bad {
+			t.Fatalf("taint %v still untolerated: existing %+v, added %+v", taint, existing, added)
+		}
+		for i := range added {
+			without := append(append([]corev1.Toleration{}, existing...), added[:i]...)
+			without = append(without, added[i+1:]...)
+			if _, bad := corev1helpers.FindMatchingUntoleratedTaint(klog.Background(), taints, without, nil, false); !bad {
+				t.Fatalf("added %+v is not needed: existing %+v, taints %+v", added[i], existing, taints)
+			}
 		}
 	}
 }
