@@ -80,5 +80,3 @@ func TestAcknowledgementInResults(t *testing.T) {
 		t.Errorf("acknowledged findings: %v", found)
 	}
 }
-
-
