@@ -234,7 +234,7 @@ func (d *decoder) entries(n *yaml.Node, path *field.Path, keyPath func(string) *
 			continue
 		}
 		if _, dup := first[key.Value]; dup {
-			d.report(key, keyPath(key.Value), "given more than once; a map holds one value per key, so all but one would be lost")
+			d.report(key, keyPath(key.Value), "the key is given twice; a map holds one value per key, and YAML readers disagree on which one wins")
 			continue
 		}
 		first[key.Value] = key
