@@ -30,7 +30,6 @@ type acknowledgements struct {
 // mark is a planned write of the label and the reason onto one pod
 // template's metadata.
 type mark struct {
-	object   *fn.KubeObject
 	workload *yaml.RNode
 	metadata []string
 	reason   string
@@ -66,33 +65,42 @@ func (r *isolation) acknowledge(obj *fn.KubeObject, rn *yaml.RNode, row workload
 		annotations = stringMap(rn, slices.Concat(metaFields, []string{"annotations"}))
 		metaPath = field.NewPath(metaFields[0], metaFields[1:]...).String()
 	}
-	ack := audit.ReadAcknowledgement(labels, annotations, metaPath)
-	res := resourceOf(obj)
-	for i, m := range a.matchers {
-		if !m.Selected(res) {
-			continue
-		}
-		reason := a.entries[i].Reason
-		ack = audit.Acknowledgement{Labelled: true, Reason: reason, Source: fmt.Sprintf("spec.audit.acknowledge[%d]", i)}
-		switch {
-		case !hasTemplate:
-			r.results = append(r.results, objectResult(obj, fn.Warning, "", fmt.Sprintf(
-				"%s acknowledges this %s, but its pod spec is not under a spec field with a sibling metadata, so the label %s cannot be written where its pods take their labels from",
-				ack.Source, obj.GetKind(), audit.AcknowledgedLabel)))
-		case labels[audit.AcknowledgedLabel] != audit.AcknowledgedLabelValue || annotations[audit.AcknowledgedReasonAnnotation] != reason:
-			if bad := notAMap(rn, metaFields); bad != "" {
-				r.fail(obj, field.Invalid(field.NewPath(bad), field.OmitValueType{}, fmt.Sprintf(
-					"must be a map: %s acknowledges this %s, and the acknowledgement is written there", ack.Source, obj.GetKind())))
-				break
-			}
-			a.marks = append(a.marks, mark{object: obj, workload: rn, metadata: metaFields, reason: reason})
-			r.changed = append(r.changed, objectResult(obj, fn.Info, metaPath, fmt.Sprintf(
-				"privileges acknowledged by %s: wrote the label %s and the reason annotation %s onto the pod template (this changes the pod template, so the workload rolls out)",
-				ack.Source, audit.AcknowledgedLabel, audit.AcknowledgedReasonAnnotation)))
-		}
-		break
+	i := a.firstMatch(resourceOf(obj))
+	if i < 0 {
+		a.byObject[obj] = audit.ReadAcknowledgement(labels, annotations, metaPath)
+		return
 	}
+	reason := a.entries[i].Reason
+	ack := audit.Acknowledgement{Labelled: true, Reason: reason, Source: fmt.Sprintf("spec.audit.acknowledge[%d]", i)}
 	a.byObject[obj] = ack
+	if !hasTemplate {
+		r.results = append(r.results, objectResult(obj, fn.Warning, "", fmt.Sprintf(
+			"%s acknowledges this %s, but its pod spec is not under a spec field with a sibling metadata, so the label %s cannot be written where its pods take their labels from",
+			ack.Source, obj.GetKind(), audit.AcknowledgedLabel)))
+		return
+	}
+	if labels[audit.AcknowledgedLabel] == audit.AcknowledgedLabelValue && annotations[audit.AcknowledgedReasonAnnotation] == reason {
+		return
+	}
+	if bad := notAMap(rn, metaFields); bad != "" {
+		r.fail(obj, field.Invalid(field.NewPath(bad), field.OmitValueType{}, fmt.Sprintf(
+			"must be a map: %s acknowledges this %s, and the acknowledgement is written there", ack.Source, obj.GetKind())))
+		return
+	}
+	a.marks = append(a.marks, mark{workload: rn, metadata: metaFields, reason: reason})
+	r.changed = append(r.changed, objectResult(obj, fn.Info, metaPath, fmt.Sprintf(
+		"privileges acknowledged by %s: wrote the label %s and the reason annotation %s onto the pod template (this changes the pod template, so the workload rolls out)",
+		ack.Source, audit.AcknowledgedLabel, audit.AcknowledgedReasonAnnotation)))
+}
+
+// firstMatch is the index of the first entry that matches r, or -1.
+func (a *acknowledgements) firstMatch(r selection.Resource) int {
+	for i, m := range a.matchers {
+		if m.Selected(r) {
+			return i
+		}
+	}
+	return -1
 }
 
 // apply writes the planned labels and annotations. acknowledge checked
