@@ -80,3 +80,76 @@ func TestAcknowledgementInResults(t *testing.T) {
 		t.Errorf("acknowledged findings: %v", found)
 	}
 }
+
+// TestAcknowledgementWhereItCannotBeWritten covers the two places an
+// acknowledgement of the config has nowhere to go: a pod template whose
+// labels are not a map fails the run (nothing is changed), and a pod spec
+// path without a sibling metadata gets a warning, the audit still honouring
+// the config.
+func TestAcknowledgementWhereItCannotBeWritten(t *testing.T) {
+	const config = `  functionConfig:
+    apiVersion: fn.kpt.dev/v1alpha1
+    kind: WorkloadIsolation
+    metadata: {name: x}
+    spec:
+      nodePool: {name: p, taints: [{key: a, value: b, effect: NoSchedule}], labels: {a: b}}
+      selectors: [{kind: Deployment}]
+      additionalPodSpecPaths: [{group: example.com, kind: Agent, path: spec/pod}]
+      audit:
+        acknowledge: [{kind: DaemonSet, reason: cni}, {kind: Agent, reason: agent}]
+`
+	parse := func(items string) *fn.ResourceList {
+		rl, err := fn.ParseResourceList([]byte("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" + items + strings.Replace(config, "  functionConfig:", "functionConfig:", 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rl
+	}
+
+	rl := parse(`- apiVersion: apps/v1
+  kind: DaemonSet
+  metadata: {name: cni}
+  spec:
+    template:
+      metadata: {labels: [app=cni]}
+      spec: {containers: [{name: c, image: i}]}
+`)
+	if ok, _ := Run(rl); ok {
+		t.Fatal("the run succeeded with labels that are a list")
+	}
+	if !hasResult(rl, fn.Error, "spec.template.metadata.labels", "must be a map") {
+		t.Errorf("no error at the labels: %v", rl.Results)
+	}
+
+	rl = parse(`- apiVersion: example.com/v1
+  kind: Agent
+  metadata: {name: agent}
+  spec:
+    pod:
+      hostNetwork: true
+      tolerations: [{operator: Exists}]
+      containers: [{name: c, image: i}]
+`)
+	if ok, err := Run(rl); !ok || err != nil {
+		t.Fatalf("run failed: %v", rl.Results)
+	}
+	if !hasResult(rl, fn.Warning, "", "cannot be written") {
+		t.Errorf("no warning that the label cannot be written: %v", rl.Results)
+	}
+	if !hasResult(rl, fn.Info, "spec.pod.hostNetwork", `acknowledged in spec.audit.acknowledge[1] with the reason "agent"`) {
+		t.Errorf("the audit did not honour the config's acknowledgement: %v", rl.Results)
+	}
+}
+
+func hasResult(rl *fn.ResourceList, severity fn.Severity, path, message string) bool {
+	for _, r := range rl.Results {
+		p := ""
+		if r.Field != nil {
+			p = r.Field.Path
+		}
+		if r.Severity == severity && p == path && strings.Contains(r.Message, message) {
+			return true
+		}
+	}
+	return false
+}
