@@ -134,7 +134,7 @@ func parseDocument(text string) (*yaml.RNode, error) {
 }
 
 // render writes the file back: untouched documents as they were, changed
-// ones encoded again in the sequence indentation they were written in.
+// ones spliced (see splice), or encoded again where splicing cannot.
 func (f *file) render(changed map[*chunk]bool) ([]byte, error) {
 	var out bytes.Buffer
 	for _, c := range f.chunks {
@@ -143,7 +143,7 @@ func (f *file) render(changed map[*chunk]bool) ([]byte, error) {
 			out.WriteString(c.text)
 			continue
 		}
-		text, err := encode(c.node, c.text)
+		text, err := rewrite(c, isJSON(f.path))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f.path, err)
 		}
@@ -152,6 +152,38 @@ func (f *file) render(changed map[*chunk]bool) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
+func isJSON(path string) bool {
+	ok, _ := filepath.Match(kio.JSONMatch[0], filepath.Base(path))
+	return ok
+}
+
+// rewrite writes a changed document: spliced into its text where it can
+// be, else encoded as a whole, in the file's line breaks and, in a JSON
+// file, as JSON.
+func rewrite(c *chunk, jsonFile bool) (string, error) {
+	root := c.node.Document().Content[0]
+	if text, ok := splice(c.text, root, jsonFile); ok {
+		return text, nil
+	}
+	var text string
+	if jsonFile {
+		sp := &splicer{json: true, step: 2}
+		t, ok := sp.flowText(root, 0, true)
+		if !ok {
+			return "", fmt.Errorf("the changed document cannot be written as JSON")
+		}
+		text = t + "\n"
+	} else {
+		var err error
+		if text, err = encode(c.node, c.text); err != nil {
+			return "", err
+		}
+	}
+	if strings.Contains(c.text, "\r\n") {
+		text = strings.ReplaceAll(text, "\n", "\r\n")
+	}
+	return text, nil
+}
 // encode writes a node in the sequence indentation style of its original
 // text: kyaml can keep "wide" (- indented under its key) or "compact".
 func encode(node *yaml.RNode, original string) (string, error) {
