@@ -184,6 +184,7 @@ func rewrite(c *chunk, jsonFile bool) (string, error) {
 	}
 	return text, nil
 }
+
 // encode writes a node in the sequence indentation style of its original
 // text: kyaml can keep "wide" (- indented under its key) or "compact".
 func encode(node *yaml.RNode, original string) (string, error) {
