@@ -19,12 +19,12 @@ import (
 )
 
 // packageFiles lists the manifest files of a package as kpt sees them:
-// kyaml's own walk decides, so .krmignore and the file globs behave the
-// same. The walk is asked to skip every file after naming it, so nothing is
+// kyaml's own walk decides, so .krmignore and the file globs (*.yaml, *.yml,
+// *.json and the Kptfile, as kpt reads them) behave the same. The walk is asked to skip every file after naming it, so nothing is
 // parsed twice.
 func packageFiles(dir string) ([]string, error) {
 	var files []string
-	globs := append(append([]string{}, kio.DefaultMatch...), "Kptfile")
+	globs := append(append([]string{}, kio.MatchAll...), "Kptfile")
 	reader := kio.LocalPackageReader{
 		PackagePath:           dir,
 		OmitReaderAnnotations: true,
