@@ -59,7 +59,7 @@ spec:
 // readObjects reads a package's files as kyaml does, one list per file.
 func readObjects(t *testing.T, dir string) map[string][]*yaml.RNode {
 	t.Helper()
-	files, err := packageFiles(dir)
+	files, _, err := packageFiles(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func runChecked(t *testing.T, dir, config string) (before, after map[string]stri
 	t.Helper()
 	before = snapshot(t, dir)
 	objects := readObjects(t, dir)
-	files, _ := packageFiles(dir)
+	files, _, _ := packageFiles(dir)
 	rl := &fn.ResourceList{}
 	cfg, err := fn.ParseKubeObject([]byte(config))
 	if err != nil {
