@@ -227,8 +227,8 @@ func (s *source) lineOf(offset int) int {
 // endLine is the last line of a block node n (a value, or a sequence
 // entry): the line before whatever comes next in the document, less the
 // blank lines and comments between them, which belong to what follows.
-// Comment-like lines are kept when the subtree ends in a scalar that can
-// hold them (a block or quoted scalar).
+// Comment-like lines are kept when the subtree ends in a block scalar,
+// which can hold them.
 func (s *source) endLine(n *yaml.Node) (int, bool) {
 	last, ok := s.lastLine(n)
 	if !ok {
@@ -249,8 +249,10 @@ func (s *source) endLine(n *yaml.Node) (int, bool) {
 	if end < last {
 		return 0, false
 	}
+	// Only a block scalar reaches past its last line as the parse tells it
+	// and can hold lines that look like comments.
 	tail := s.order[s.after[n]-1]
-	keepComments := tail.Kind == yaml.ScalarNode && (tail.Style&(yaml.LiteralStyle|yaml.FoldedStyle|yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 || strings.Contains(tail.Value, "\n"))
+	keepComments := tail.Kind == yaml.ScalarNode && tail.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0
 	for end > last {
 		l := strings.TrimSpace(s.line(end))
 		if l != "" && (keepComments || !strings.HasPrefix(l, "#")) {
