@@ -218,3 +218,26 @@ items:
 		t.Errorf("want the Deployment isolated and the DaemonSet untouched:\n%s", after["export.yaml"])
 	}
 }
+
+// TestNewObjectNeverWritesThroughALink: an emitted node pool whose file
+// name is taken by a link is an error, and the link's target is untouched.
+func TestNewObjectNeverWritesThroughALink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(t.TempDir(), "elsewhere.yaml")
+	writeFiles(t, dir, map[string]string{"web.yaml": webDeployment})
+	if err := os.Symlink(target, filepath.Join(dir, "nodepool_untrusted-pool.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	config := strings.Replace(isolateDeployments, "    labels: {workloadType: untrusted}\n",
+		"    labels: {workloadType: untrusted}\n    karpenter:\n      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}\n", 1)
+	_, err := runOn(t, dir, config, Options{})
+	if err == nil || !strings.Contains(err.Error(), "nodepool_untrusted-pool.yaml, which is a symbolic link") {
+		t.Fatalf("want an error about the link, got %v", err)
+	}
+	if _, err := os.Stat(target); !os.IsNotExist(err) {
+		t.Error("the link's target was written")
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "web.yaml")); string(data) != webDeployment {
+		t.Error("a failed run changed web.yaml")
+	}
+}

@@ -152,8 +152,12 @@ func newFiles(dir string, items fn.KubeObjects) ([]createdFile, error) {
 		if name != filepath.Base(name) || strings.Contains(name, "..") {
 			return nil, fmt.Errorf("refusing to write the new %s: its name is not a plain file name", obj.ShortString())
 		}
-		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
-			return nil, fmt.Errorf("the new %s would go to %s, which exists but was not read (.krmignore?)", obj.ShortString(), name)
+		if info, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+			why := "exists but was not read (.krmignore?)"
+			if info.Mode()&os.ModeSymlink != 0 {
+				why = "is a symbolic link, which directory mode does not write through"
+			}
+			return nil, fmt.Errorf("the new %s would go to %s, which %s", obj.ShortString(), name, why)
 		}
 		text, err := encode(obj.MoveToResourceNode(), "")
 		if err != nil {
