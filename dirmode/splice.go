@@ -383,7 +383,7 @@ func (sp *splicer) replaceElement(o *yaml.Node, i int, v *yaml.Node, parents []*
 // flowInsert adds entries to the flow collection o after the node
 // `after` (the value of a map entry, or a sequence entry), or first when
 // after is nil. A map's entries come as one-pair maps. A collection written
-// one entry per line gets the new entries that way too.
+// one entry per line gets each new entry on a line of its own too.
 func (sp *splicer) flowInsert(o, after *yaml.Node, entries []*yaml.Node) bool {
 	var first *yaml.Node
 	if len(o.Content) > 0 {
@@ -396,7 +396,9 @@ func (sp *splicer) flowInsert(o, after *yaml.Node, entries []*yaml.Node) bool {
 	}
 	texts := make([]string, 0, len(entries))
 	for _, e := range entries {
-		t, ok := sp.flowEntry(e, col, pretty)
+		// JSON nests one entry per line all the way down; YAML flow style
+		// keeps a new value on the line of its entry.
+		t, ok := sp.flowEntry(e, col, pretty && sp.json)
 		if !ok {
 			return false
 		}

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/isolate-workloads/isolate-workloads/internal/fsutil"
 	"github.com/isolate-workloads/isolate-workloads/transformer"
 )
 
@@ -307,5 +308,40 @@ func TestGoldenInputs(t *testing.T) {
 	}
 	if ran < 20 {
 		t.Errorf("only %d golden inputs ran", ran)
+	}
+}
+
+// TestLayoutFixtures runs over testdata/layouts, one file per way of
+// writing a manifest (also run against real kpt in e2e): each file matches
+// function mode, and only the lines given here may change.
+func TestLayoutFixtures(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "layouts")
+	if err := fsutil.CopyTree("testdata/layouts", dir); err != nil {
+		t.Fatal(err)
+	}
+	config, err := os.ReadFile("testdata/isolate-workloads.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Lines that change: a flow collection that gains an entry is one line;
+	// in JSON, the line before a new entry gains a comma.
+	mayChange := map[string]int{"flow.yaml": 2, "pretty.json": 1}
+	before, after := runChecked(t, dir, string(config))
+	for name, text := range before {
+		if name == ".gitattributes" {
+			continue
+		}
+		removed, added := lineChanges(text, after[name])
+		if added == 0 || removed != mayChange[name] {
+			t.Errorf("%s: %d lines changed and %d added, want %d changed:\n%s", name, removed, added, mayChange[name], after[name])
+		}
+	}
+	if _, err := runOn(t, dir, string(config), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range snapshot(t, dir) {
+		if text != after[name] {
+			t.Errorf("a second run changed %s", name)
+		}
 	}
 }
