@@ -235,9 +235,6 @@ func (s *source) endLine(n *yaml.Node) (int, bool) {
 		return 0, false
 	}
 	end := len(s.lineStart) - 1
-	if strings.TrimSpace(s.line(end)) == "" && end > 0 && s.lineStart[end] == len(s.text) {
-		end--
-	}
 	if next := s.after[n]; next < len(s.order) {
 		nextLine := s.order[next].Line - 1
 		// A sequence entry may start on the line of its dash before it.

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/isolate-workloads/isolate-workloads/internal/krmio"
 )
 
 // splice rewrites a changed document by editing its text rather than
@@ -71,11 +73,14 @@ func splice(text string, updated *yaml.Node, jsonFile bool) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	// The oracle: the text read back is the function's output, and no
-	// comment of the original went missing or was doubled.
+	// The oracle: the text read back is the function's output, comments
+	// included (each as often as there, wherever the parser attaches it).
 	check := &yaml.Node{}
+	want := &yaml.Node{Kind: yaml.DocumentNode, HeadComment: doc.HeadComment, LineComment: doc.LineComment, FootComment: doc.FootComment,
+		Content: []*yaml.Node{updated}}
+	// Aliases are expanded as they were in the function's input.
 	if err := yaml.NewDecoder(strings.NewReader(out)).Decode(check); err != nil || len(check.Content) != 1 ||
-		!sameTree(check.Content[0], updated) || !sameComments(doc, check) {
+		krmio.ExpandAliases(check) != nil || !sameTree(check.Content[0], updated) || !sameComments(want, check) {
 		return "", false
 	}
 	return out, true

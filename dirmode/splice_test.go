@@ -226,7 +226,7 @@ func TestMinimalDiffs(t *testing.T) {
 					t.Error("the flow map was not extended in place")
 				}
 			}},
-		{name: "anchors", text: podSpec + "      containers:\n      - name: app\n        image: nginx\n        env: &env\n        - {name: A, value: \"1\"}\n      - name: proxy\n        image: envoy\n        env: *env\n"},
+		{name: "anchors", text: podSpec + "      containers:\n      - name: app\n        image: nginx\n        env: &env # shared\n        - {name: A, value: \"1\"} # a\n      - name: proxy\n        image: envoy\n        env: *env\n"},
 		{name: "last document without a line break", text: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n---\n" + podSpec + "      containers:\n      - name: app\n        image: nginx", removed: 1},
 	}
 	for _, tc := range cases {
