@@ -300,7 +300,7 @@ func (sp *splicer) replaceEntry(o *yaml.Node, i int, v *yaml.Node, parents []*ya
 	if !ok {
 		return false
 	}
-	text, ok := sp.block(&yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: []*yaml.Node{bare(key), bareValue(v)}}, with(parents, o))
+	text, ok := sp.block(&yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: []*yaml.Node{bareValue(key), bareValue(v)}}, with(parents, o))
 	if !ok {
 		return false
 	}
@@ -609,7 +609,8 @@ func bare(n *yaml.Node) *yaml.Node {
 	return &c
 }
 
-// bareValue copies n without the comments above and below it.
+// bareValue copies n without the comments above and below it, which lie
+// outside an entry's lines; its line comment is inside them.
 func bareValue(n *yaml.Node) *yaml.Node {
 	c := *n
 	c.HeadComment, c.FootComment = "", ""

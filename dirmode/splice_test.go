@@ -219,6 +219,12 @@ func TestMinimalDiffs(t *testing.T) {
 				}
 			}},
 		{name: "empty and null values", text: podSpec + "      containers:\n      - name: app\n        image: nginx\n      tolerations: []\n      affinity:\n      nodeSelector: {} # none\n", config: nodeSelectorMode, removed: 2},
+		{name: "null value with a comment", text: podSpec + "      tolerations: # none yet\n      containers:\n      - name: app\n        image: nginx\n",
+			check: func(t *testing.T, text string) {
+				if !strings.Contains(text, "      tolerations: # none yet\n      - key: workloadType\n") {
+					t.Error("the list did not replace the empty value under its commented key")
+				}
+			}},
 		{name: "existing terms", text: podSpec + "      containers:\n      - name: app\n        image: nginx\n      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n              - matchExpressions:\n                  - {key: zone, operator: In, values: [a]}\n              - matchFields:\n                  - key: metadata.name\n                    operator: In\n                    values: [n1]\n"},
 		{name: "nodeSelector flow map", text: podSpec + "      nodeSelector: {disktype: ssd}\n      containers:\n      - name: app\n        image: nginx\n", config: nodeSelectorMode, removed: 1,
 			check: func(t *testing.T, text string) {
