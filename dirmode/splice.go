@@ -208,7 +208,7 @@ func (sp *splicer) mapping(o, n *yaml.Node, parents []*yaml.Node) bool {
 			}
 			pending = nil
 		}
-		if !sp.node(o.Content[i+1], v, inner) && !sp.replaceEntry(o, i, v, parents) {
+		if !sp.node(o.Content[i+1], v, inner) && !sp.replaceEntry(o, i, k, v, parents) {
 			return false
 		}
 		prev = i
@@ -290,8 +290,9 @@ func (sp *splicer) insertLines(i int, body string) bool {
 	return true
 }
 
-// replaceEntry writes the entry at i of o again, with the value v.
-func (sp *splicer) replaceEntry(o *yaml.Node, i int, v *yaml.Node, parents []*yaml.Node) bool {
+// replaceEntry writes the entry at i of o again as the function left it:
+// its key k (whose comment may have moved there from the value) and value v.
+func (sp *splicer) replaceEntry(o *yaml.Node, i int, k, v *yaml.Node, parents []*yaml.Node) bool {
 	key, old := o.Content[i], o.Content[i+1]
 	if isFlow(o) {
 		return sp.replaceFlow(old, v)
@@ -300,7 +301,7 @@ func (sp *splicer) replaceEntry(o *yaml.Node, i int, v *yaml.Node, parents []*ya
 	if !ok {
 		return false
 	}
-	text, ok := sp.block(&yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: []*yaml.Node{bareValue(key), bareValue(v)}}, with(parents, o))
+	text, ok := sp.block(&yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: []*yaml.Node{bareValue(k), bareValue(v)}}, with(parents, o))
 	if !ok {
 		return false
 	}

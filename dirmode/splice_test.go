@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/isolate-workloads/isolate-workloads/internal/fsutil"
+	"github.com/isolate-workloads/isolate-workloads/internal/krmio"
 	"github.com/isolate-workloads/isolate-workloads/transformer"
 )
 
@@ -120,11 +121,29 @@ func runChecked(t *testing.T, dir, config string) (before, after map[string]stri
 	got := readObjects(t, dir)
 	i := 0
 	for _, rel := range files {
+		var texts []string
+		for _, c := range splitDocuments([]byte(before[rel])) {
+			if hasContent(c.text) {
+				texts = append(texts, c.text)
+			}
+		}
+		if len(got[rel]) != len(texts) {
+			t.Fatalf("%s holds %d objects, had %d", rel, len(got[rel]), len(texts))
+		}
 		for j, n := range got[rel] {
 			want := rl.Items[i].MoveToResourceNode()
 			i++
 			if !reflect.DeepEqual(meaning(t, n), meaning(t, want)) {
 				t.Errorf("%s, object %d differs from function mode:\n%s\nwant\n%s", rel, j+1, n.MustString(), want.MustString())
+			}
+			// A changed document is edited in place, not encoded again.
+			if !reflect.DeepEqual(decoded(t, texts[j]), meaning(t, want)) {
+				if err := krmio.ExpandAliases(want.YNode()); err != nil {
+					t.Fatal(err)
+				}
+				if _, ok := splice(texts[j], want.YNode(), isJSON(rel)); !ok {
+					t.Errorf("%s, object %d was encoded again instead of edited in place", rel, j+1)
+				}
 			}
 		}
 	}
@@ -218,7 +237,13 @@ func TestMinimalDiffs(t *testing.T) {
 					t.Error("the flow list was not extended in place")
 				}
 			}},
-		{name: "empty and null values", text: podSpec + "      containers:\n      - name: app\n        image: nginx\n      tolerations: []\n      affinity:\n      nodeSelector: {} # none\n", config: nodeSelectorMode, removed: 2},
+		{name: "empty and null values", text: podSpec + "      containers:\n      - name: app\n        image: nginx\n      tolerations: []\n      affinity:\n      nodeSelector: {} # none\n", config: nodeSelectorMode, removed: 2,
+			check: func(t *testing.T, text string) {
+				if !strings.Contains(text, "      tolerations:\n      - key: workloadType\n") || !strings.Contains(text, "      affinity:\n        nodeAffinity:\n") ||
+					!strings.HasSuffix(text, "      nodeSelector: # none\n        workloadType: untrusted\n") {
+					t.Error("the empty values did not become blocks in place, with the comment kept")
+				}
+			}},
 		{name: "null value with a comment", text: podSpec + "      tolerations: # none yet\n      containers:\n      - name: app\n        image: nginx\n",
 			check: func(t *testing.T, text string) {
 				if !strings.Contains(text, "      tolerations: # none yet\n      - key: workloadType\n") {
