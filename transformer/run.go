@@ -275,6 +275,9 @@ func (r *isolation) planWorkload(obj *fn.KubeObject, rn *yaml.RNode, row workloa
 		plan, errs = placement.PlanFor(scheduling, r.pool, r.opts, path)
 		if len(errs) == 0 {
 			r.record(obj, podSpec, plan, path)
+			for _, w := range plan.Warnings {
+				r.results = append(r.results, objectResult(obj, fn.Warning, w.Field, w.Detail))
+			}
 		}
 	}
 	for _, e := range errs {
