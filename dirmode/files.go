@@ -168,7 +168,7 @@ func parseDocument(text string) (*yaml.RNode, error) {
 	case yaml.MappingNode:
 	case yaml.SequenceNode:
 		return nil, fmt.Errorf("is a YAML list, not a Kubernetes object, so the objects in it cannot be isolated; " +
-			"kpt and kubectl do not read it either. Write one object per document, separated by --- lines, " +
+			"kpt refuses it too. Write one object per document, separated by --- lines, " +
 			"or put them under items: of an object of apiVersion: v1, kind: List")
 	case yaml.ScalarNode:
 		if root.ShortTag() == yaml.NodeTagNull {
