@@ -52,6 +52,11 @@ import (
 //	    nodeAffinity:
 //	      ...
 func splice(text string, updated *yaml.Node, jsonFile bool) (string, bool) {
+	// Positions are counted in lines broken by LF (or CRLF); YAML breaks
+	// lines at a lone CR, NEL, LS and PS too.
+	if strings.Contains(strings.ReplaceAll(text, "\r\n", "\n"), "\r") || strings.ContainsAny(text, "\u0085\u2028\u2029") {
+		return "", false
+	}
 	doc := &yaml.Node{}
 	if err := yaml.NewDecoder(strings.NewReader(text)).Decode(doc); err != nil || len(doc.Content) != 1 {
 		return "", false
