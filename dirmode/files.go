@@ -138,7 +138,7 @@ func readFile(dir, rel string) (*file, error) {
 // hasContent tells a document from the blank or comment-only text YAML
 // readers do not count as one.
 func hasContent(text string) bool {
-	for _, line := range strings.Split(text, "\n") {
+	for _, line := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == '\r' }) {
 		if l := strings.TrimSpace(line); l != "" && !strings.HasPrefix(l, "#") {
 			return true
 		}
