@@ -25,8 +25,8 @@ import (
 // of another kind, an empty `[]` that must become a block list), the
 // smallest entry around it is written again. ok is false when even the
 // whole document would have to be, or when the result, read back, is not
-// the function's output with every comment of the original: the caller
-// then encodes the document as a whole.
+// the function's output, comments included: the caller then encodes the
+// document as a whole.
 //
 // Before, with a toleration and a node affinity added:
 //
