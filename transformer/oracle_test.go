@@ -2,6 +2,7 @@ package transformer
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
@@ -11,6 +12,7 @@ import (
 	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 	"k8s.io/klog/v2"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/isolate-workloads/isolate-workloads/config"
 )
@@ -85,7 +87,7 @@ type podTemplate struct {
 func podSpecsByID(t *testing.T, items fn.KubeObjects) map[string]podTemplate {
 	t.Helper()
 	out := map[string]podTemplate{}
-	for _, obj := range items {
+	for _, obj := range unwrapLists(t, items) {
 		path, ok := oraclePodSpecPaths[obj.GetKind()]
 		if !ok {
 			continue
@@ -106,6 +108,37 @@ func podSpecsByID(t *testing.T, items fn.KubeObjects) map[string]podTemplate {
 			w.nodeLabels = set
 		}
 		out[obj.ShortString()] = w
+	}
+	return out
+}
+
+// unwrapLists replaces each List in items with its members, as kubectl
+// does, so the oracle judges the workloads inside exports too.
+func unwrapLists(t *testing.T, items fn.KubeObjects) fn.KubeObjects {
+	t.Helper()
+	var out fn.KubeObjects
+	for _, obj := range items {
+		rn, err := kyaml.Parse(obj.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		members := rn.Field("items")
+		if !strings.HasSuffix(obj.GetKind(), "List") || members == nil {
+			out = append(out, obj)
+			continue
+		}
+		var objects fn.KubeObjects
+		for _, m := range members.Value.Content() {
+			if m.Kind != kyaml.MappingNode {
+				continue // the function warns about it; nothing to judge
+			}
+			member, err := fn.ParseKubeObject([]byte(kyaml.NewRNode(m).MustString()))
+			if err != nil {
+				t.Fatalf("a member of %s: %v", obj.ShortString(), err)
+			}
+			objects = append(objects, member)
+		}
+		out = append(out, unwrapLists(t, objects)...)
 	}
 	return out
 }

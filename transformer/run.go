@@ -69,6 +69,9 @@ type isolation struct {
 	findings map[string]int
 
 	changes []change
+	// listOf maps the members of List documents to their List, whose file
+	// results name.
+	listOf map[*fn.KubeObject]*fn.KubeObject
 	// results are errors and warnings; changed only describe a run that
 	// succeeds, and are dropped when it fails.
 	results fn.Results
@@ -92,34 +95,133 @@ func newIsolation(cfg *config.WorkloadIsolation, cfgObject *fn.KubeObject) *isol
 	matcher, _ := selection.Compile(cfg.Spec.Selectors, cfg.Spec.Excludes, spec.Child("selectors"), spec.Child("excludes"))
 	pool, opts := placement.FromConfig(cfg)
 	return &isolation{cfg: cfg, matcher: matcher, table: workload.NewTable(cfg.Spec.AdditionalPodSpecPaths), pool: pool, opts: opts,
-		auditor: audit.NewAuditor(cfg, pool), findings: map[string]int{}, cfgObject: cfgObject}
+		auditor: audit.NewAuditor(cfg, pool), findings: map[string]int{}, cfgObject: cfgObject,
+		listOf: map[*fn.KubeObject]*fn.KubeObject{}}
 }
 
 func (r *isolation) failed() bool { return r.errors > 0 }
+
+// result is a result about one field of obj, naming the file obj came
+// from: its List's file for a member of a List.
+func (r *isolation) result(obj *fn.KubeObject, severity fn.Severity, path string, msg string) *fn.Result {
+	res := objectResult(obj, severity, path, msg)
+	if list, ok := r.listOf[obj]; ok {
+		res.File = objectResult(list, severity, "", "").File
+	}
+	return res
+}
 
 func (r *isolation) plan(items fn.KubeObjects) {
 	for i, obj := range items {
 		if obj.IsLocalConfig() {
 			continue
 		}
-		selected := r.matcher.Selected(resourceOf(obj))
-		row, ok := r.table.Lookup(obj.GroupVersionKind())
-		if !ok {
-			if selected {
-				r.stats.notWorkloads++
-			}
-			continue
-		}
 		// The SDK hides the YAML node; moving it out and back in costs no copy.
 		rn := obj.MoveToResourceNode()
 		items[i] = fn.MoveToKubeObject(yaml.NewRNode(rn.YNode()))
+		r.visit(items[i], rn, nil)
+	}
+}
+
+// visit plans one object. in is the List that holds it, nil for an item of
+// its own.
+func (r *isolation) visit(obj *fn.KubeObject, rn *yaml.RNode, in *fn.KubeObject) {
+	if in != nil {
+		r.listOf[obj] = in
+	}
+	if members, ok := listMembers(rn); ok {
+		r.visitList(obj, members)
+		return
+	}
+	selected := r.matcher.Selected(resourceOf(obj))
+	row, ok := r.table.Lookup(obj.GroupVersionKind())
+	if !ok {
 		if selected {
-			r.stats.selected++
-			r.planWorkload(items[i], rn, row)
-		} else {
-			r.collectForAudit(items[i], rn, row)
+			r.stats.notWorkloads++
+		}
+		r.warnIfPodSpecInside(obj, rn)
+		return
+	}
+	if selected {
+		r.stats.selected++
+		r.planWorkload(obj, rn, row)
+	} else {
+		r.collectForAudit(obj, rn, row)
+	}
+}
+
+// visitList plans the members of a List document, as kubectl and kustomize
+// unwrap it. Each member is a view of its node inside the List, so an edit
+// lands in the List as it is written back:
+//
+//	kind: List                      kind: List
+//	items:                          items:
+//	- kind: Deployment       →      - kind: Deployment
+//	  spec: {template: ...}           spec: {template: {spec: {tolerations: [...], affinity: ...}}}
+func (r *isolation) visitList(list *fn.KubeObject, members []*yaml.Node) {
+	for i, m := range members {
+		if m.Kind != yaml.MappingNode {
+			r.results = append(r.results, r.result(list, fn.Warning, fmt.Sprintf("items[%d]", i),
+				fmt.Sprintf("not isolated or audited: this member of the %s is not a Kubernetes object (%s)", list.GetKind(), nodeKind(m))))
+			continue
+		}
+		member := yaml.NewRNode(m)
+		if member.GetKind() == "" || member.GetApiVersion() == "" {
+			r.results = append(r.results, r.result(list, fn.Warning, fmt.Sprintf("items[%d]", i),
+				fmt.Sprintf("not isolated or audited: this member of the %s has no apiVersion or kind", list.GetKind())))
+			continue
+		}
+		r.visit(fn.MoveToKubeObject(yaml.NewRNode(m)), member, list)
+	}
+}
+
+// listMembers returns the items of a List document: a kind ending in List
+// (v1 List, or a typed DeploymentList) with an items sequence, the shape
+// `kubectl get -o yaml` writes.
+func listMembers(rn *yaml.RNode) ([]*yaml.Node, bool) {
+	if !strings.HasSuffix(rn.GetKind(), "List") {
+		return nil, false
+	}
+	items := rn.Field("items")
+	if items == nil || items.Value.YNode().Kind != yaml.SequenceNode {
+		return nil, false
+	}
+	return items.Value.YNode().Content, true
+}
+
+// podSpecShapes are where known workload kinds keep their pod spec; an
+// unknown kind with containers at one of them is most likely a workload
+// the kind table does not know (an Argo Rollout, an OpenKruise CloneSet).
+var podSpecShapes = [][]string{
+	{"spec", "template", "spec", "containers"},
+	{"spec", "jobTemplate", "spec", "template", "spec", "containers"},
+	{"spec", "containers"},
+}
+
+// warnIfPodSpecInside warns about an object of an unknown kind that looks
+// like a workload: it is neither isolated nor audited, and silence would
+// hide that.
+func (r *isolation) warnIfPodSpecInside(obj *fn.KubeObject, rn *yaml.RNode) {
+	for _, path := range podSpecShapes {
+		if n, err := rn.Pipe(yaml.Lookup(path...)); err == nil && n != nil && n.YNode().Kind == yaml.SequenceNode {
+			podSpec := strings.Join(path[:len(path)-1], "/")
+			r.results = append(r.results, r.result(obj, fn.Warning, strings.Join(path, "."),
+				fmt.Sprintf("not isolated or audited: %s is not a known workload kind, but it has a pod spec at %s; "+
+					"to isolate and audit it, add {group: %s, kind: %s, path: %s} to spec.additionalPodSpecPaths",
+					obj.GetKind(), podSpec, obj.GroupVersionKind().Group, obj.GetKind(), podSpec)))
+			return
 		}
 	}
+}
+
+func nodeKind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return "a scalar"
+	}
+	return "not a map"
 }
 
 // collectForAudit reads the pod spec of an unselected workload, which the
@@ -134,7 +236,7 @@ func (r *isolation) collectForAudit(obj *fn.KubeObject, rn *yaml.RNode, row work
 	spec, err := audit.DecodePodSpec(podSpec.YNode())
 	w := audit.Workload{Object: obj, Path: path, Spec: spec}
 	if err != nil {
-		r.results = append(r.results, objectResult(obj, fn.Warning, path.String(),
+		r.results = append(r.results, r.result(obj, fn.Warning, path.String(),
 			"not audited: the pod spec cannot be read: "+err.Error()))
 		return
 	}
@@ -149,7 +251,7 @@ func (r *isolation) audit() {
 		if obj == nil {
 			obj = r.cfgObject
 		}
-		res := objectResult(obj, severity, f.Field, f.Message)
+		res := r.result(obj, severity, f.Field, f.Message)
 		res.Tags = map[string]string{"check": f.Check}
 		r.results = append(r.results, res)
 		r.findings[f.Check]++
@@ -179,7 +281,7 @@ func (r *isolation) planWorkload(obj *fn.KubeObject, rn *yaml.RNode, row workloa
 		r.fail(obj, e)
 	}
 	if nodeName := podSpec.Field("nodeName"); nodeName != nil && !yaml.IsYNodeEmptyDoc(nodeName.Value.YNode()) {
-		res := objectResult(obj, fn.Warning, path.Child("nodeName").String(),
+		res := r.result(obj, fn.Warning, path.Child("nodeName").String(),
 			"spec.nodeName bypasses the scheduler, so taints and affinity do not decide where this pod runs; remove nodeName to isolate it")
 		r.results = append(r.results, res)
 	}
@@ -192,13 +294,13 @@ func (r *isolation) record(obj *fn.KubeObject, podSpec *yaml.RNode, plan placeme
 	}
 	r.stats.changed++
 	r.changes = append(r.changes, change{podSpec: podSpec, plan: plan})
-	r.changed = append(r.changed, objectResult(obj, fn.Info, path.String(),
+	r.changed = append(r.changed, r.result(obj, fn.Info, path.String(),
 		fmt.Sprintf("isolated onto node pool %q: added %s", r.pool.Name, plan.Summary())))
 }
 
 func (r *isolation) fail(obj *fn.KubeObject, e *field.Error) {
 	r.errors++
-	r.results = append(r.results, objectResult(obj, fn.Error, e.Field, errorDetail(e)))
+	r.results = append(r.results, r.result(obj, fn.Error, e.Field, errorDetail(e)))
 }
 
 func (r *isolation) apply() {
