@@ -11,9 +11,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
@@ -32,10 +32,11 @@ import (
 	"github.com/isolate-workloads/isolate-workloads/workload"
 )
 
-// The second real-world corpus: unmodified upstream packages, one directory
-// per project, described in testdata/realworld/PROVENANCE.md. The files live
-// under shared/ (see PROVENANCE.md for why), so they are found here.
-const realworldEnv = "ISOLATE_WORKLOADS_REALWORLD"
+// The second real-world corpus: upstream manifests taken from Go module zips,
+// one directory per package, listed in testdata/realworld/corpus.yaml and
+// described in testdata/realworld/PROVENANCE.md. The files are not in this
+// repository: realworldCorpus downloads the modules through the Go module
+// proxy (which CI reaches) and checks every file's SHA-256.
 
 // realworldPackages lists each package and the workloads its config in
 // testdata/realworld/config/<name>.yaml must isolate (kind/namespace/name).
@@ -47,13 +48,33 @@ var realworldPackages = []struct {
 	isolated   []string
 	kptRefuses string
 }{
-	// kpt reads a List as one resource and requires its metadata.name, which
-	// a List (like `kubectl get -o yaml` output) does not have.
-	{"weave", []string{"DaemonSet/kube-system/weave-net"}, "input resource list must contain only KRM resources: weave-daemonset-k8s-1.11.yaml: resource must have `metadata.name`"},
 	{"metrics-server", []string{"Deployment/kube-system/metrics-server"}, ""},
 	{"argo-rollouts", []string{"Rollout//rollout-bluegreen", "Rollout//rollout-canary"}, ""},
-	{"microsoft-sdn", []string{"DaemonSet//enable-win-flags", "Deployment//win-webserver"}, ""},
-	{"kubernetes-examples", []string{"Deployment//redis-master", "Deployment//redis-replica", "Deployment//vllm-gemma-deployment"}, ""},
+	{"istio-bookinfo", []string{"Deployment//reviews-v1", "Deployment//reviews-v2", "Deployment//reviews-v3"}, ""},
+	// kpt reads a List as one resource and requires its metadata.name, which
+	// a List (like `kubectl get -o yaml` output) does not have.
+	{"istio-list", []string{"Deployment//hello-v1"}, "input resource list must contain only KRM resources: list.yaml: resource must have `metadata.name`"},
+	{"kube-network-policies", []string{"DaemonSet/kube-system/kube-network-policies"}, ""},
+	{"kubernetes-crlf", []string{"DaemonSet/kube-system/ip-masq-agent"}, ""},
+}
+
+// corpusModule is one module of testdata/realworld/corpus.yaml and the files
+// the corpus takes from it.
+type corpusModule struct {
+	Module     string       `yaml:"module"`
+	Version    string       `yaml:"version"`
+	Repository string       `yaml:"repository"`
+	Licence    string       `yaml:"licence"`
+	Files      []corpusFile `yaml:"files"`
+}
+
+type corpusFile struct {
+	Package string `yaml:"package"`
+	Name    string `yaml:"name"`
+	Path    string `yaml:"path"` // inside the module
+	SHA256  string `yaml:"sha256"`
+	// LineEndings "crlf" turns every LF into CRLF after the check.
+	LineEndings string `yaml:"lineEndings"`
 }
 
 // The pool every config of the corpus defines.
@@ -69,59 +90,171 @@ const addedKeyPrefix = "isolate-workloads.dev/"
 // isolationFields are the pod spec fields isolation writes.
 var isolationFields = []string{"tolerations", "affinity", "nodeSelector"}
 
-var provenanceRow = regexp.MustCompile("^\\| `([^`]+)` \\|.*\\| `([0-9a-f]{64})` \\|$")
+// realworld is the corpus, laid out once per test binary.
+var realworld struct {
+	once sync.Once
+	dir  string
+	err  error
+	// offline is set when the modules could not be downloaded at all.
+	offline bool
+}
 
-// realworldCorpus finds the corpus and checks that it holds exactly the files
-// PROVENANCE.md lists, each with its recorded SHA-256, so every run is over
-// the unmodified upstream bytes.
+// realworldCorpus returns the directory with one package per entry of
+// realworldPackages, built from the module zips. When the modules cannot be
+// downloaded it skips the test, except on CI, where it fails it: CI reaches
+// the module proxy, so a missing corpus there is a broken test. A file whose
+// SHA-256 differs from corpus.yaml fails the test everywhere.
 func realworldCorpus(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv(realworldEnv)
-	if dir == "" {
-		dir = filepath.Join(repoRoot, "..", "shared", "realworld")
-	}
-	if !fileExists(dir) {
-		t.Skipf("the real-world corpus is not at %s: set %s or place it under shared/realworld (testdata/realworld/PROVENANCE.md)", dir, realworldEnv)
-	}
-	want := map[string]string{}
-	for _, line := range strings.Split(readFile(t, filepath.Join(repoRoot, "testdata", "realworld", "PROVENANCE.md")), "\n") {
-		if m := provenanceRow.FindStringSubmatch(line); m != nil {
-			want[filepath.FromSlash(m[1])] = m[2]
-		}
-	}
-	if len(want) < 10 {
-		t.Fatalf("PROVENANCE.md lists only %d files", len(want))
-	}
-	seen := 0
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		sum, listed := want[rel]
-		if !listed {
-			if strings.HasPrefix(d.Name(), ".") {
-				return nil
-			}
-			return fmt.Errorf("%s is not listed in PROVENANCE.md", rel)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		if got := sha256.Sum256(data); hex.EncodeToString(got[:]) != sum {
-			return fmt.Errorf("%s is not the upstream file: sha256 %x, PROVENANCE.md says %s", rel, got, sum)
-		}
-		seen++
-		return nil
+	realworld.once.Do(func() {
+		realworld.dir, realworld.offline, realworld.err = buildRealworldCorpus()
 	})
+	if realworld.err != nil {
+		if realworld.offline && os.Getenv("CI") != "true" {
+			t.Skipf("the real-world corpus could not be downloaded (testdata/realworld/corpus.yaml): %v", realworld.err)
+		}
+		t.Fatalf("the real-world corpus: %v", realworld.err)
+	}
+	return realworld.dir
+}
+
+// buildRealworldCorpus downloads the modules of corpus.yaml, checks every
+// file and copies it into a temporary directory as <package>/<name>.
+func buildRealworldCorpus() (dir string, offline bool, err error) {
+	modules, err := readCorpusList(filepath.Join(repoRoot, "testdata", "realworld", "corpus.yaml"))
 	if err != nil {
-		t.Fatal(err)
+		return "", false, err
 	}
-	if seen != len(want) {
-		t.Fatalf("found %d of the %d files PROVENANCE.md lists under %s", seen, len(want), dir)
+	dirs, err := downloadModules(modules)
+	if err != nil {
+		return "", true, err
 	}
-	return dir
+	dir, err = os.MkdirTemp("", "isolate-workloads-realworld-")
+	if err != nil {
+		return "", false, err
+	}
+	packages := map[string]bool{}
+	for _, m := range modules {
+		root := dirs[m.Module+"@"+m.Version]
+		if !fileExists(filepath.Join(root, "LICENSE")) {
+			return "", false, fmt.Errorf("%s@%s has no LICENSE at its root", m.Module, m.Version)
+		}
+		for _, f := range m.Files {
+			data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f.Path)))
+			if err != nil {
+				return "", false, fmt.Errorf("%s@%s: %w", m.Module, m.Version, err)
+			}
+			if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != f.SHA256 {
+				return "", false, fmt.Errorf("%s@%s %s is not the recorded file: sha256 %x, corpus.yaml says %s", m.Module, m.Version, f.Path, sum, f.SHA256)
+			}
+			switch f.LineEndings {
+			case "":
+			case "crlf":
+				if bytes.Contains(data, []byte("\r")) {
+					return "", false, fmt.Errorf("%s@%s %s already has CR characters", m.Module, m.Version, f.Path)
+				}
+				data = bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n"))
+			default:
+				return "", false, fmt.Errorf("%s: unknown lineEndings %q", f.Path, f.LineEndings)
+			}
+			out := filepath.Join(dir, f.Package, f.Name)
+			if fileExists(out) {
+				return "", false, fmt.Errorf("corpus.yaml names %s/%s twice", f.Package, f.Name)
+			}
+			if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+				return "", false, err
+			}
+			if err := os.WriteFile(out, data, 0o644); err != nil {
+				return "", false, err
+			}
+			packages[f.Package] = true
+		}
+	}
+	for _, pkg := range realworldPackages {
+		if !packages[pkg.name] {
+			return "", false, fmt.Errorf("corpus.yaml has no files for the package %s", pkg.name)
+		}
+		delete(packages, pkg.name)
+	}
+	if len(packages) > 0 {
+		return "", false, fmt.Errorf("corpus.yaml has packages the tests do not run: %v", packages)
+	}
+	return dir, false, nil
+}
+
+// readCorpusList reads corpus.yaml, refusing fields it does not know.
+func readCorpusList(path string) ([]corpusModule, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var list struct {
+		Modules []corpusModule `yaml:"modules"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&list); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(list.Modules) < 5 {
+		return nil, fmt.Errorf("%s lists only %d projects", path, len(list.Modules))
+	}
+	for _, m := range list.Modules {
+		if m.Module == "" || m.Version == "" || m.Repository == "" || m.Licence == "" || len(m.Files) == 0 {
+			return nil, fmt.Errorf("%s: %q needs module, version, repository, licence and files", path, m.Module)
+		}
+		for _, f := range m.Files {
+			if f.Package == "" || f.Name == "" || f.Path == "" || len(f.SHA256) != 64 {
+				return nil, fmt.Errorf("%s: a file of %s needs package, name, path and sha256", path, m.Module)
+			}
+		}
+	}
+	return list.Modules, nil
+}
+
+// downloadModules runs `go mod download -json` for every module (a no-op for
+// those already in the module cache) and returns each one's directory by
+// module@version. It runs outside any main module, so nothing here is
+// resolved against this repository's go.mod.
+func downloadModules(modules []corpusModule) (map[string]string, error) {
+	work, err := os.MkdirTemp("", "isolate-workloads-download-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(work)
+	args := []string{"mod", "download", "-json"}
+	for _, m := range modules {
+		args = append(args, m.Module+"@"+m.Version)
+	}
+	cmd := exec.Command("go", args...)
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOFLAGS=", "GO111MODULE=on")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	runErr := cmd.Run()
+	dirs := map[string]string{}
+	var problems []string
+	dec := json.NewDecoder(&stdout)
+	for {
+		var m struct{ Path, Version, Dir, Error string }
+		if err := dec.Decode(&m); err != nil {
+			break
+		}
+		if m.Error != "" {
+			problems = append(problems, m.Error)
+			continue
+		}
+		dirs[m.Path+"@"+m.Version] = m.Dir
+	}
+	for _, m := range modules {
+		if dirs[m.Module+"@"+m.Version] == "" && len(problems) == 0 {
+			problems = append(problems, fmt.Sprintf("%s@%s: no directory reported", m.Module, m.Version))
+		}
+	}
+	if len(problems) > 0 || runErr != nil {
+		return nil, fmt.Errorf("go %s: %v: %s %s", strings.Join(args, " "), runErr, strings.Join(problems, "; "), stderr.String())
+	}
+	return dirs, nil
 }
 
 // realworldConfig returns the package's config file and its pod spec table.
