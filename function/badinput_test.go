@@ -96,8 +96,13 @@ func badCases() []badCase {
 		{name: "item-a-list", input: list("- [a, b]\n"), want: []string{"items[0]", "a list"}, exit: 1},
 		{name: "item-without-apiversion", input: list("- kind: Service\n  metadata: {name: s}\n"), want: []string{"items[0].apiVersion", "missing"}, exit: 1},
 		{name: "item-without-kind", input: list("- apiVersion: v1\n  metadata: {name: s}\n"), want: []string{"items[0].kind", "missing"}, exit: 1},
-		{name: "item-without-metadata", input: list(service, "- apiVersion: v1\n  kind: Service\n"), want: []string{"items[1].metadata", "missing"}, exit: 1},
-		{name: "item-without-name", input: list("- apiVersion: v1\n  kind: Service\n  metadata: {namespace: a}\n"), want: []string{"items[0].metadata.name", "missing"}, exit: 1},
+		{name: "item-metadata-a-list", input: list(service, "- apiVersion: v1\n  kind: Service\n  metadata: [a]\n"), want: []string{"items[1].metadata", "must be a map"}, exit: 1},
+		{name: "item-without-kind-names-its-file", input: list("- apiVersion: v1\n  metadata: {annotations: {internal.config.kubernetes.io/path: base/svc.yaml}}\n"), want: []string{"items[0].kind", "base/svc.yaml"}, exit: 1},
+		// What the function does not change passes through as it came, name or not.
+		{name: "item-without-metadata", input: list(service, "- apiVersion: v1\n  kind: Service\n"), exit: 0},
+		{name: "item-without-name", input: list("- apiVersion: v1\n  kind: Service\n  metadata: {namespace: a}\n"), exit: 0},
+		{name: "kustomization-beside-workloads", input: list("- apiVersion: kustomize.config.k8s.io/v1beta1\n  kind: Kustomization\n  resources: [d.yaml]\n", deployment("web", containers)), want: []string{"isolated 1 of 1"}, exit: 0},
+		{name: "nameless-list-beside-workloads", input: list("- apiVersion: v1\n  kind: ConfigMapList\n  items: []\n", deployment("web", containers)), want: []string{"isolated 1 of 1"}, exit: 0},
 		{name: "item-kind-a-map", input: list("- apiVersion: v1\n  kind: {a: b}\n  metadata: {name: s}\n"), want: []string{"items[0].kind"}, exit: 1},
 		{name: "item-duplicate-kind", input: list("- apiVersion: v1\n  kind: Service\n  kind: Pod\n  metadata: {name: s}\n"), want: []string{"items[0].kind", "given twice"}, exit: 1},
 
@@ -179,7 +184,11 @@ func TestBadInput(t *testing.T) {
 					t.Errorf("no message names %q:\n%s", w, all)
 				}
 			}
+			if !strings.Contains(stdout.String(), "\nitems:") {
+				t.Errorf("stdout has no items key; kpt would hide the results:\n%s", stdout.String())
+			}
 			if tc.exit == 0 {
+				assertUnselectedUnchanged(t, tc.input, out)
 				return
 			}
 			if !hasError {
@@ -194,7 +203,6 @@ func TestBadInput(t *testing.T) {
 				if len(in.Items) != len(out.Items) {
 					t.Fatalf("%d items in, %d out", len(in.Items), len(out.Items))
 				}
-				in.Sort()
 				for i := range in.Items {
 					if in.Items[i].String() != out.Items[i].String() {
 						t.Errorf("item %d changed in a failed run:\n%s", i, out.Items[i].String())
@@ -202,5 +210,24 @@ func TestBadInput(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// assertUnselectedUnchanged checks that every item that is not a Deployment
+// (the only kind the test config selects) comes out exactly as it came in,
+// in the same place.
+func assertUnselectedUnchanged(t *testing.T, input string, out *fn.ResourceList) {
+	t.Helper()
+	in, err := krmio.Parse([]byte(input))
+	if err != nil {
+		t.Fatalf("a successful run of an input that does not parse: %v", err)
+	}
+	if len(out.Items) < len(in.Items) {
+		t.Fatalf("%d items in, %d out", len(in.Items), len(out.Items))
+	}
+	for i, item := range in.Items {
+		if item.GetKind() != "Deployment" && item.String() != out.Items[i].String() {
+			t.Errorf("item %d changed:\n--- in\n%s\n--- out\n%s", i, item.String(), out.Items[i].String())
+		}
 	}
 }

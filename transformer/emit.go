@@ -37,18 +37,21 @@ func planEmission(items fn.KubeObjects, cfg *config.WorkloadIsolation) (*emissio
 		return nil, err
 	}
 	for _, em := range emitted {
-		verb := "emitted"
+		verb := "emitted node pool %q as %s %s (%s)"
 		if i := indexOf(items, em.Object); i >= 0 {
 			merged, err := mergeInto(items[i], em.Object)
 			if err != nil {
 				return nil, fmt.Errorf("updating %s with the rendered node pool: %w", items[i].ShortString(), err)
 			}
-			e.replace[i] = merged
-			verb = "updated"
+			verb = "node pool %q is up to date as %s %s (%s)"
+			if merged.String() != items[i].String() {
+				e.replace[i] = merged
+				verb = "updated node pool %q as %s %s (%s)"
+			}
 		} else {
 			e.add = append(e.add, em.Object)
 		}
-		res := fn.ConfigObjectResult(fmt.Sprintf("%s node pool %q as %s %s (%s)", verb, em.Pool, em.Object.GetAPIVersion(), em.Object.GetKind(), em.Target), em.Object, fn.Info)
+		res := fn.ConfigObjectResult(fmt.Sprintf(verb, em.Pool, em.Object.GetAPIVersion(), em.Object.GetKind(), em.Target), em.Object, fn.Info)
 		res.File = nil
 		e.results = append(e.results, res)
 	}

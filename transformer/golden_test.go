@@ -3,6 +3,7 @@ package transformer
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
@@ -34,6 +35,14 @@ func TestGoldenIdempotent(t *testing.T) {
 			twice := itemsYAML(t, second)
 			if string(once) != string(twice) {
 				t.Errorf("second run changed the items:\n--- first\n%s\n--- second\n%s", once, twice)
+			}
+			// Nor may its results claim a change.
+			for _, r := range second.Results {
+				for _, claim := range []string{"isolated onto", "emitted node pool", "updated node pool"} {
+					if strings.HasPrefix(r.Message, claim) {
+						t.Errorf("second run reports a change: %s", r.Message)
+					}
+				}
 			}
 		})
 	}

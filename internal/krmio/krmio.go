@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
@@ -14,9 +13,13 @@ import (
 
 const header = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
 
-// Write writes rl exactly as fn.ResourceList.ToYAML does, but encodes the
-// items, the functionConfig and the results in batches. It consumes rl: the
-// items' YAML nodes are moved out to be encoded.
+// Write writes rl as fn.ResourceList.ToYAML does, with two differences: the
+// items keep their order (ToYAML sorts them by apiVersion, kind, namespace
+// and name, which puts a Namespace after the Deployments that need it in a
+// `| kubectl apply -f -`), and `items: []` is written when there are none
+// (kpt rejects a ResourceList without items and then hides its results).
+// It encodes the items, the functionConfig and the results in batches, and
+// consumes rl: the items' YAML nodes are moved out to be encoded.
 //
 // ToYAML encodes the whole list as one YAML document, and the YAML encoder
 // keeps every event of a document in one growing slice: at 10k resources
@@ -26,9 +29,11 @@ const header = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
 // sequence entries are laid out independently; one encoder per batch keeps
 // the per-encoder setup cost low as well.
 func Write(w io.Writer, rl *fn.ResourceList) error {
-	sortItems(rl.Items)
 	bw := bufio.NewWriterSize(w, 1<<16)
 	bw.WriteString(header)
+	if len(rl.Items) == 0 {
+		bw.WriteString("items: []\n")
+	}
 	for start := 0; start < len(rl.Items); start += batchSize {
 		batch := rl.Items[start:min(start+batchSize, len(rl.Items))]
 		seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq}
@@ -210,28 +215,4 @@ func fail(stdout, stderr io.Writer, err error) int {
 	rl := &fn.ResourceList{FunctionConfig: fn.NewEmptyKubeObject(), Results: fn.Results{fn.ErrorResult(err)}}
 	_ = Write(stdout, rl)
 	return 1
-}
-
-// keyedItems sorts items as fn.ResourceList.Sort does, with each item's key
-// computed once instead of twice per comparison. sort.Sort is not stable, so
-// the same algorithm with the same comparisons is what keeps the order of
-// items with equal keys identical to the SDK's.
-type keyedItems struct {
-	items fn.KubeObjects
-	keys  []string
-}
-
-func (k keyedItems) Len() int           { return len(k.items) }
-func (k keyedItems) Less(i, j int) bool { return k.keys[i] < k.keys[j] }
-func (k keyedItems) Swap(i, j int) {
-	k.items[i], k.items[j] = k.items[j], k.items[i]
-	k.keys[i], k.keys[j] = k.keys[j], k.keys[i]
-}
-
-func sortItems(items fn.KubeObjects) {
-	keys := make([]string, len(items))
-	for i, o := range items {
-		keys[i] = o.GetAPIVersion() + " " + o.GetKind() + " " + o.GetNamespace() + " " + o.GetName()
-	}
-	sort.Sort(keyedItems{items: items, keys: keys})
 }

@@ -21,9 +21,13 @@ func sameAsSDK(t *testing.T, name string, input []byte) {
 		t.Fatalf("%s: %v", name, err)
 	}
 	b, _ := fn.ParseResourceList(input)
+	b.Sort() // Write keeps the order; ToYAML sorts.
 	want, err := a.ToYAML()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(a.Items) == 0 { // Write always has the items key, which kpt needs.
+		want = bytes.Replace(want, []byte(header), []byte(header+"items: []\n"), 1)
 	}
 	var got bytes.Buffer
 	if err := Write(&got, b); err != nil {
@@ -111,25 +115,38 @@ func TestWriteManyResults(t *testing.T) {
 	sameAsSDK(t, "many-results", in)
 }
 
-// TestSortMatchesSDK checks the order on items with equal keys too, where an
-// unstable sort could differ.
-func TestSortMatchesSDK(t *testing.T) {
-	var a, b fn.KubeObjects
-	for i := 0; i < 300; i++ {
-		text := fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: n%d\n  namespace: ns\ndata:\n  i: \"%d\"\n", i%7, i)
-		oa, err := fn.ParseKubeObject([]byte(text))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ob, _ := fn.ParseKubeObject([]byte(text))
-		a, b = append(a, oa), append(b, ob)
+// TestWriteKeepsOrder: a Namespace written before the Deployment that
+// needs it stays first, and so does any other input order.
+func TestWriteKeepsOrder(t *testing.T) {
+	in := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" +
+		"- {apiVersion: v1, kind: Namespace, metadata: {name: z}}\n" +
+		"- {apiVersion: apps/v1, kind: Deployment, metadata: {name: b, namespace: z}}\n" +
+		"- {apiVersion: apps/v1, kind: Deployment, metadata: {name: a, namespace: z}}\n"
+	rl, err := Parse([]byte(in))
+	if err != nil {
+		t.Fatal(err)
 	}
-	(&fn.ResourceList{Items: a}).Sort()
-	sortItems(b)
-	for i := range a {
-		if a[i].String() != b[i].String() {
-			t.Fatalf("item %d differs from the SDK's order", i)
-		}
+	var out bytes.Buffer
+	if err := Write(&out, rl); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	ns, b, a := strings.Index(got, "kind: Namespace"), strings.Index(got, "name: b"), strings.Index(got, "name: a")
+	if !(ns < b && b < a) {
+		t.Errorf("order changed:\n%s", got)
+	}
+}
+
+// TestWriteEmptyItems: kpt needs the items key even when there are none.
+func TestWriteEmptyItems(t *testing.T) {
+	var out bytes.Buffer
+	rl := &fn.ResourceList{FunctionConfig: fn.NewEmptyKubeObject(), Results: fn.Results{fn.ErrorResult(fmt.Errorf("boom"))}}
+	if err := Write(&out, rl); err != nil {
+		t.Fatal(err)
+	}
+	want := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nresults:\n- message: boom\n  severity: error\n"
+	if out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
 	}
 }
 

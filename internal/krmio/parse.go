@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -36,7 +37,7 @@ func inputErr(field, format string, a ...any) error {
 
 // Parse reads a ResourceList, parsing it once, and checks its shape: one
 // document, a map of kind ResourceList, items a list of Kubernetes objects
-// that have apiVersion, kind and metadata.name. Each problem names the field.
+// that have apiVersion and kind. Each problem names the field.
 func Parse(input []byte) (*fn.ResourceList, error) {
 	input = bytes.TrimPrefix(input, []byte("\xef\xbb\xbf"))
 	if len(bytes.TrimSpace(input)) == 0 {
@@ -105,7 +106,9 @@ func Parse(input []byte) (*fn.ResourceList, error) {
 	return rl, nil
 }
 
-// checkItem checks what every KRM resource has.
+// checkItem checks what the function needs of every item: a map with
+// apiVersion and kind, to tell workloads from the rest. A name is not
+// needed: a Kustomization or a List has none, and passes through as it came.
 func checkItem(item *yaml.Node, path string) error {
 	if item.Kind != yaml.MappingNode {
 		return inputErr(path, "must be a Kubernetes object (a map), not %s", describe(item))
@@ -116,19 +119,43 @@ func checkItem(item *yaml.Node, path string) error {
 	}
 	for _, f := range []string{"apiVersion", "kind"} {
 		if scalar(fields[f]) == "" {
-			return inputErr(path+"."+f, "missing or not a string; every resource needs apiVersion, kind and metadata.name")
+			return inputErr(path+"."+f, "missing or not a string%s; every resource needs apiVersion and kind", fileOf(fields["metadata"]))
 		}
 	}
 	meta := fields["metadata"]
+	if meta == nil || isNull(meta) {
+		return nil
+	}
+	if meta.Kind != yaml.MappingNode {
+		return inputErr(path+".metadata", "must be a map, not %s, in %s %s", describe(meta), scalar(fields["kind"]), scalar(fields["apiVersion"]))
+	}
+	_, err = uniqueFields(meta, path+".metadata")
+	return err
+}
+
+// fileOf names the file an item came from, from the path annotation kpt and
+// kustomize set, for messages about an item that is not a valid object.
+func fileOf(meta *yaml.Node) string {
 	if meta == nil || meta.Kind != yaml.MappingNode {
-		return inputErr(path+".metadata", "missing or not a map in %s %s", scalar(fields["kind"]), scalar(fields["apiVersion"]))
+		return ""
 	}
-	metaFields, err := uniqueFields(meta, path+".metadata")
-	if err != nil {
-		return err
+	annotations := fieldOf(meta, "annotations")
+	if annotations == nil || annotations.Kind != yaml.MappingNode {
+		return ""
 	}
-	if scalar(metaFields["name"]) == "" {
-		return inputErr(path+".metadata.name", "missing in %s %s", scalar(fields["kind"]), scalar(fields["apiVersion"]))
+	for _, key := range []string{kioutil.PathAnnotation, kioutil.LegacyPathAnnotation} {
+		if p := scalar(fieldOf(annotations, key)); p != "" {
+			return " (in file " + p + ")"
+		}
+	}
+	return ""
+}
+
+func fieldOf(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
 	}
 	return nil
 }
