@@ -182,6 +182,27 @@ func buildRealworldCorpus() (dir string, offline bool, err error) {
 	return dir, false, nil
 }
 
+// TestRealworldProvenanceNamesEveryFile keeps PROVENANCE.md's table in step
+// with corpus.yaml, which the tests read: every module version and every
+// file must appear in it.
+func TestRealworldProvenanceNamesEveryFile(t *testing.T) {
+	modules, err := readCorpusList(filepath.Join(repoRoot, "testdata", "realworld", "corpus.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	provenance := readFile(t, filepath.Join(repoRoot, "testdata", "realworld", "PROVENANCE.md"))
+	for _, m := range modules {
+		if !strings.Contains(provenance, "`"+m.Module+"@"+m.Version+"`") {
+			t.Errorf("PROVENANCE.md does not name %s@%s", m.Module, m.Version)
+		}
+		for _, f := range m.Files {
+			if !strings.Contains(provenance, "`"+f.Name+"`") || !strings.Contains(provenance, "`"+f.Package+"`") {
+				t.Errorf("PROVENANCE.md does not name %s/%s", f.Package, f.Name)
+			}
+		}
+	}
+}
+
 // readCorpusList reads corpus.yaml, refusing fields it does not know.
 func readCorpusList(path string) ([]corpusModule, error) {
 	data, err := os.ReadFile(path)
