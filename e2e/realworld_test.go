@@ -55,6 +55,7 @@ var realworldPackages = []struct {
 	// a List (like `kubectl get -o yaml` output) does not have.
 	{"istio-list", []string{"Deployment//hello-v1"}, "input resource list must contain only KRM resources: list.yaml: resource must have `metadata.name`"},
 	{"kube-network-policies", []string{"DaemonSet/kube-system/kube-network-policies"}, ""},
+	{"kubernetes-list", []string{"Pod//valid-pod"}, "input resource list must contain only KRM resources: rbac-resource-plus.yaml: resource must have `metadata.name`"},
 	{"kubernetes-crlf", []string{"DaemonSet/kube-system/ip-masq-agent"}, ""},
 }
 
