@@ -35,6 +35,8 @@ type Workload struct {
 	Path     *field.Path
 	Spec     corev1.PodSpec
 	Selected bool
+	// Acknowledgement of its privileges, from its pod template or the config.
+	Acknowledgement Acknowledgement
 }
 
 // Finding is one audit result. Object is nil for findings about the config.
@@ -44,6 +46,8 @@ type Finding struct {
 	Object   *fn.KubeObject
 	Field    string
 	Message  string
+	// Acknowledged findings are info, whatever the check's severity.
+	Acknowledged bool
 }
 
 // Auditor runs the checks of one config.
@@ -55,13 +59,8 @@ type Auditor struct {
 
 // NewAuditor takes the severities and the pool from a defaulted config.
 func NewAuditor(cfg *config.WorkloadIsolation, pool placement.Pool) *Auditor {
-	a := cfg.Spec.Audit
 	return &Auditor{
-		Severity: map[string]config.Severity{
-			CheckWildcardTolerations: a.WildcardTolerations, CheckPrivilegedTolerating: a.PrivilegedTolerating,
-			CheckPrivilegedOnSharedNodes: a.PrivilegedOnSharedNodes, CheckPreferNoSchedule: a.PreferNoSchedule,
-			CheckNoExecuteEviction: a.NoExecuteEviction, CheckManagedComponentsPool: a.ManagedComponentsPool,
-		},
+		Severity:   cfg.Spec.Audit.Severities(),
 		Pool:       pool,
 		SystemPool: cfg.Spec.SystemNodePool != nil,
 	}
@@ -75,6 +74,11 @@ func (a *Auditor) Run(workloads []Workload) []Finding {
 			out = append(out, Finding{Check: check, Severity: s, Object: obj, Field: path, Message: msg})
 		}
 	}
+	addPrivileged := func(check string, w Workload, path, msg string) {
+		if f, ok := a.privilegedFinding(check, w, path, msg); ok {
+			out = append(out, f)
+		}
+	}
 	var evicted []string
 	for _, w := range workloads {
 		if w.Selected {
@@ -86,7 +90,7 @@ func (a *Auditor) Run(workloads []Workload) []Finding {
 		landsOnPool := tolerating && placement.CanLandOnPool(s, a.Pool)
 		switch {
 		case landsOnPool && len(privileges) > 0:
-			add(CheckPrivilegedTolerating, w.Object, privileges[0].Field, fmt.Sprintf(
+			addPrivileged(CheckPrivilegedTolerating, w, privileges[0].Field, fmt.Sprintf(
 				"%s tolerates the taints of node pool %q and has elevated privileges (%s): a compromised isolated workload on that pool could take over this pod's node access and credentials. "+
 					"Drop the privileges, or narrow %s so it does not tolerate the pool's taints",
 				w.Object.GetKind(), a.Pool.Name, Reasons(privileges), w.Path.Child("tolerations").Index(tolIndex)))
@@ -97,7 +101,7 @@ func (a *Auditor) Run(workloads []Workload) []Finding {
 				a.Pool.Name, w.Object.GetKind()))
 		}
 		if len(privileges) > 0 && placement.CanLandOnShared(s, a.Pool) {
-			add(CheckPrivilegedOnSharedNodes, w.Object, privileges[0].Field, fmt.Sprintf(
+			addPrivileged(CheckPrivilegedOnSharedNodes, w, privileges[0].Field, fmt.Sprintf(
 				"this %s has elevated privileges (%s) and runs on shared nodes; avoid elevated-privilege workloads there, or isolate it on a pool of its own",
 				w.Object.GetKind(), Reasons(privileges)))
 		}

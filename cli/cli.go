@@ -86,7 +86,7 @@ func loadConfigFile(path string) (*config.WorkloadIsolation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	cfg, errs := config.Load(obj)
+	cfg, errs := config.LoadWithLines(obj)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%s is not a valid config:\n%s", path, formatErrors(errs))
 	}

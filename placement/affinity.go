@@ -45,12 +45,31 @@ func (m RequiredMerge) Empty() bool {
 // nodeSelectorTerms are ORed, so a new term of our own would let the pod match
 // any node the other terms match; the requirement has to join every term.
 // A term is created only when there is none.
+//
+// Before, with the pool labelled workloadType=untrusted:
+//
+//	nodeSelectorTerms:
+//	- matchExpressions: [{key: zone, operator: In, values: [a]}]
+//	- matchFields: [{key: metadata.name, operator: In, values: [n1]}]
+//
+// After, each term keeps its own meaning and also asks for the pool:
+//
+//	nodeSelectorTerms:
+//	- matchExpressions: [{key: zone, operator: In, values: [a]}, {key: workloadType, operator: In, values: [untrusted]}]
+//	- matchFields: [{key: metadata.name, operator: In, values: [n1]}]
+//	  matchExpressions: [{key: workloadType, operator: In, values: [untrusted]}]
 func MergeRequiredAffinity(existing *corev1.NodeSelector, reqs []corev1.NodeSelectorRequirement) RequiredMerge {
 	if existing == nil || len(existing.NodeSelectorTerms) == 0 {
 		return RequiredMerge{NewTerm: &corev1.NodeSelectorTerm{MatchExpressions: reqs}}
 	}
 	m := RequiredMerge{AddToTerm: make([][]corev1.NodeSelectorRequirement, len(existing.NodeSelectorTerms))}
 	for i, term := range existing.NodeSelectorTerms {
+		// The scheduler skips an empty term: it matches no node. With the
+		// pool's requirements it would match every node of the pool, a
+		// widening the workload never asked for.
+		if len(term.MatchExpressions) == 0 && len(term.MatchFields) == 0 {
+			continue
+		}
 		for _, r := range reqs {
 			if !containsRequirement(term.MatchExpressions, r) {
 				m.AddToTerm[i] = append(m.AddToTerm[i], r)

@@ -1,95 +1,173 @@
 package placement
 
 import (
+	"fmt"
+	"strings"
+
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
+
+	"github.com/isolate-workloads/isolate-workloads/config"
 )
 
-func metaWithLabels(name string, l map[string]string) metav1.ObjectMeta {
-	return metav1.ObjectMeta{Name: name, Labels: l}
+// Where a pod can land is decided here, exactly, for the transform and the
+// audit alike. Nothing is known of a real node beyond the pool's labels, so
+// the question is whether SOME valid node (any other labels, any name) of a
+// class matches the pod's required node affinity and nodeSelector, as the
+// scheduler reads them: the nodeSelector must hold, and at least one term.
+
+// nodeClass is a set of nodes: each meets all the constraints of at least
+// one of its alternatives, and may have any other label.
+type nodeClass [][]constraint
+
+// anyNode is every node.
+var anyNode = nodeClass{nil}
+
+// poolNodes are the nodes that carry every label of the pool.
+func (p Pool) poolNodes() nodeClass {
+	var cs []constraint
+	for _, k := range config.SortedKeys(p.Labels) {
+		cs = append(cs, equalTo(k, p.Labels[k], "the pool's label"))
+	}
+	return nodeClass{cs}
 }
 
-// CanLandOnPool reports whether a pod with this scheduling could match some
-// node of the pool, as the scheduler's own node-affinity code decides it.
-//
-// A real pool node has more labels than the pool's (zone, instance type...),
-// and nothing is known of them. So every requirement on a key the pool does
-// not define is treated as satisfiable: it is dropped before matching. A term
-// left with nothing to check could match, and makes the pod placeable.
+// sharedNodes are the nodes outside the pool: each lacks at least one of the
+// pool's labels, or has another value there. A shared node may well carry the
+// pool's label keys (cloud.google.com/gke-nodepool=default-pool when the pool
+// is gke-nodepool=untrusted), so a pod pinned to another value of the pool's
+// key does run on shared nodes.
+func (p Pool) sharedNodes() nodeClass {
+	if len(p.Labels) == 0 {
+		return anyNode // nothing tells the pool's nodes apart
+	}
+	var class nodeClass
+	for _, k := range config.SortedKeys(p.Labels) {
+		class = append(class, []constraint{{req: corev1.NodeSelectorRequirement{
+			Key: k, Operator: corev1.NodeSelectorOpNotIn, Values: []string{p.Labels[k]}}}})
+	}
+	return class
+}
+
+// admits reports whether some node of the class meets the constraints, and
+// why not (for the first alternative).
+func (c nodeClass) admits(cs []constraint) (bool, string) {
+	var why string
+	for i, alt := range c {
+		ok, reason := labelsSatisfiable(append(append([]constraint{}, cs...), alt...))
+		if ok {
+			return true, ""
+		}
+		if i == 0 {
+			why = reason
+		}
+	}
+	return false, why
+}
+
+// Fit says whether a pod can match a node of a class, and what rules it out.
+type Fit struct {
+	// Fits is true when some node of the class matches the nodeSelector and
+	// at least one required term.
+	Fits bool
+	// NodeSelector, when set, is why the nodeSelector alone rules out every
+	// node of the class.
+	NodeSelector string
+	// NoTerms is set when a required node affinity lists no term at all,
+	// which the scheduler matches to no node.
+	NoTerms bool
+	// DeadTerms are the required terms that match no node of the class.
+	DeadTerms []DeadTerm
+}
+
+// DeadTerm is a required node selector term that matches no node, and why.
+type DeadTerm struct {
+	Index  int
+	Reason string
+}
+
+// Reasons describes what rules the pod out, for a message.
+func (f Fit) Reasons() string {
+	switch {
+	case f.NodeSelector != "":
+		return "nodeSelector: " + f.NodeSelector
+	case f.NoTerms:
+		return "the required node affinity has no nodeSelectorTerms, which matches no node"
+	}
+	parts := make([]string, len(f.DeadTerms))
+	for i, d := range f.DeadTerms {
+		parts[i] = fmt.Sprintf("nodeSelectorTerms[%d]: %s", d.Index, d.Reason)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func fit(s Scheduling, class nodeClass) Fit {
+	var selector []constraint
+	for _, k := range config.SortedKeys(s.NodeSelector) {
+		selector = append(selector, equalTo(k, s.NodeSelector[k], "nodeSelector"))
+	}
+	if ok, why := class.admits(selector); !ok {
+		return Fit{NodeSelector: why}
+	}
+	required := requiredSelector(s.Affinity)
+	if required == nil {
+		return Fit{Fits: true}
+	}
+	f := Fit{NoTerms: len(required.NodeSelectorTerms) == 0}
+	for i, term := range required.NodeSelectorTerms {
+		if ok, why := termAdmitted(term, selector, class); ok {
+			f.Fits = true
+		} else {
+			f.DeadTerms = append(f.DeadTerms, DeadTerm{Index: i, Reason: why})
+		}
+	}
+	return f
+}
+
+// termAdmitted reports whether some node of the class matches the term and
+// the nodeSelector's constraints.
+func termAdmitted(term corev1.NodeSelectorTerm, selector []constraint, class nodeClass) (bool, string) {
+	if len(term.MatchExpressions) == 0 && len(term.MatchFields) == 0 {
+		return false, "an empty term matches no node"
+	}
+	// A term the scheduler cannot parse matches no node (the API server
+	// would refuse the pod).
+	if _, err := nodeaffinity.NewNodeSelector(&corev1.NodeSelector{NodeSelectorTerms: []corev1.NodeSelectorTerm{term}}); err != nil {
+		return false, "the scheduler cannot read it: " + err.Error()
+	}
+	if ok, why := fieldsSatisfiable(term.MatchFields); !ok {
+		return false, why
+	}
+	cs := append([]constraint{}, selector...)
+	for _, r := range term.MatchExpressions {
+		cs = append(cs, constraint{req: r})
+	}
+	return class.admits(cs)
+}
+
+// CanLandOnPool reports whether a pod with this scheduling can match some
+// node of the pool: one with the pool's labels and any others.
 func CanLandOnPool(s Scheduling, pool Pool) bool {
-	return CanLandOn(s, pool.Node(), pool.Labels)
+	return PoolFit(s, pool).Fits
 }
 
-// SharedNode is a node outside the pool: it has none of the pool's labels and
-// taints, and nothing else is known of it.
-func (p Pool) SharedNode() *corev1.Node {
-	return &corev1.Node{ObjectMeta: metaWithLabels("shared-node", nil)}
+// PoolFit is CanLandOnPool with the reasons when it cannot.
+func PoolFit(s Scheduling, pool Pool) Fit {
+	return fit(s, pool.poolNodes())
 }
 
 // CanLandOnShared reports whether the pod's node affinity and nodeSelector
-// let it run outside the pool.
+// let it run on some node outside the pool.
 func CanLandOnShared(s Scheduling, pool Pool) bool {
-	return CanLandOn(s, pool.SharedNode(), pool.Labels)
+	return fit(s, pool.sharedNodes()).Fits
 }
 
-// CanLandOn decides node affinity and nodeSelector against node, checking
-// only the requirements on the known label keys (the pool's): whether the
-// node has any other label is unknown, so those requirements may hold.
-func CanLandOn(s Scheduling, node *corev1.Node, known map[string]string) bool {
-	pool := Pool{Labels: known}
-	nodeSelector := onlyPoolKeys(s.NodeSelector, pool.Labels)
-	terms := requiredTerms(s.Affinity)
-	if len(terms) == 0 {
-		return matches(nodeSelector, nil, node)
+// DeadTerms lists the required terms no node at all can match. The pod can
+// use only its other terms; when it has none left, it stays Pending.
+func DeadTerms(s Scheduling) []DeadTerm {
+	f := fit(s, anyNode)
+	if f.NodeSelector != "" {
+		return nil // no term is to blame: the nodeSelector already fails
 	}
-	for _, term := range terms {
-		known := corev1.NodeSelectorTerm{}
-		for _, r := range term.MatchExpressions {
-			if _, ok := pool.Labels[r.Key]; ok {
-				known.MatchExpressions = append(known.MatchExpressions, r)
-			}
-		}
-		if len(known.MatchExpressions) == 0 {
-			// Only unknown keys (or fields, like metadata.name): may match.
-			if matches(nodeSelector, nil, node) {
-				return true
-			}
-			continue
-		}
-		if matches(nodeSelector, &known, node) {
-			return true
-		}
-	}
-	return false
-}
-
-func requiredTerms(a *corev1.Affinity) []corev1.NodeSelectorTerm {
-	if a == nil || a.NodeAffinity == nil || a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution == nil {
-		return nil
-	}
-	return a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms
-}
-
-func onlyPoolKeys(nodeSelector, poolLabels map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range nodeSelector {
-		if _, ok := poolLabels[k]; ok {
-			out[k] = v
-		}
-	}
-	return out
-}
-
-func matches(nodeSelector map[string]string, term *corev1.NodeSelectorTerm, node *corev1.Node) bool {
-	var affinity *corev1.Affinity
-	if term != nil {
-		affinity = &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{
-			RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{NodeSelectorTerms: []corev1.NodeSelectorTerm{*term}},
-		}}
-	}
-	ok, err := nodeaffinity.NewRequiredNodeAffinity(nodeSelector, affinity).Match(node)
-	// An error means an unparsable requirement, which the API server would
-	// reject too: such a pod lands nowhere.
-	return ok && err == nil
+	return f.DeadTerms
 }

@@ -19,6 +19,10 @@ type Plan struct {
 	Required        RequiredMerge
 	Preferred       PreferredMerge
 	AddNodeSelector map[string]string
+	// Warnings are problems the plan leaves in place: required terms that
+	// match no node (the pod can use only its other terms), and a NoExecute
+	// toleration that ends. They do not stop the run.
+	Warnings field.ErrorList
 }
 
 // Empty reports whether the pod spec is isolated already.
@@ -77,7 +81,7 @@ func plural(n int, noun string) string {
 // the pod spec's own path, for the errors.
 func PlanFor(s Scheduling, pool Pool, opts Options, path *field.Path) (Plan, field.ErrorList) {
 	var errs field.ErrorList
-	plan := Plan{AddTolerations: MissingTolerations(s.Tolerations, Tolerations(pool.Taints))}
+	plan := Plan{AddTolerations: MissingTolerations(s.Tolerations, pool.Taints)}
 	reqs := Requirements(pool.Labels)
 	switch opts.Affinity {
 	case config.AffinityRequired:
@@ -95,18 +99,25 @@ func PlanFor(s Scheduling, pool Pool, opts Options, path *field.Path) (Plan, fie
 	if len(errs) > 0 {
 		return Plan{}, errs
 	}
-	if !CanLandOnPool(plan.Apply(s), pool) {
-		errs = append(errs, field.Invalid(conflictPath(s, path), field.OmitValueType{},
-			fmt.Sprintf("no node of pool %q can satisfy this workload's existing node affinity or nodeSelector together with the pool's labels %s; "+
-				"it would stay Pending. Remove the contradicting requirement or exclude the workload", pool.Name, labels.Set(pool.Labels))))
+	after := plan.Apply(s)
+	if f := PoolFit(after, pool); !f.Fits {
+		errs = append(errs, field.Invalid(conflictPath(f, path), field.OmitValueType{},
+			fmt.Sprintf("no node of pool %q can satisfy this workload's node affinity and nodeSelector together with the pool's labels %s (%s); "+
+				"it would stay Pending. Remove the contradicting requirement or exclude the workload", pool.Name, labels.Set(pool.Labels), f.Reasons())))
 		return Plan{}, errs
 	}
+	terms := path.Child("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms")
+	for _, d := range DeadTerms(after) {
+		plan.Warnings = append(plan.Warnings, field.Invalid(terms.Index(d.Index), field.OmitValueType{},
+			"after isolation this term matches no node ("+d.Reason+"); the scheduler can use only the other terms. Fix or remove it"))
+	}
+	plan.Warnings = append(plan.Warnings, boundedNoExecute(s.Tolerations, pool.Taints, path.Child("tolerations"))...)
 	return plan, nil
 }
 
 // conflictPath points at what keeps the pod off the pool.
-func conflictPath(s Scheduling, path *field.Path) *field.Path {
-	if requiredSelector(s.Affinity) != nil {
+func conflictPath(f Fit, path *field.Path) *field.Path {
+	if f.NodeSelector == "" {
 		return path.Child("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution")
 	}
 	return path.Child("nodeSelector")

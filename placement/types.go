@@ -36,12 +36,3 @@ type Scheduling struct {
 	Affinity     *corev1.Affinity
 	NodeSelector map[string]string
 }
-
-// Node returns a node that carries the pool's taints and labels, and nothing
-// else: what a node of the pool is known to have.
-func (p Pool) Node() *corev1.Node {
-	return &corev1.Node{
-		ObjectMeta: metaWithLabels(p.Name+"-node", p.Labels),
-		Spec:       corev1.NodeSpec{Taints: p.Taints},
-	}
-}

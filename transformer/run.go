@@ -66,6 +66,7 @@ type isolation struct {
 
 	auditor  *audit.Auditor
 	audited  []audit.Workload
+	acks     *acknowledgements
 	findings map[string]int
 
 	changes []change
@@ -95,7 +96,7 @@ func newIsolation(cfg *config.WorkloadIsolation, cfgObject *fn.KubeObject) *isol
 	matcher, _ := selection.Compile(cfg.Spec.Selectors, cfg.Spec.Excludes, spec.Child("selectors"), spec.Child("excludes"))
 	pool, opts := placement.FromConfig(cfg)
 	return &isolation{cfg: cfg, matcher: matcher, table: workload.NewTable(cfg.Spec.AdditionalPodSpecPaths), pool: pool, opts: opts,
-		auditor: audit.NewAuditor(cfg, pool), findings: map[string]int{}, cfgObject: cfgObject,
+		auditor: audit.NewAuditor(cfg, pool), acks: newAcknowledgements(cfg), findings: map[string]int{}, cfgObject: cfgObject,
 		listOf: map[*fn.KubeObject]*fn.KubeObject{}}
 }
 
@@ -142,6 +143,7 @@ func (r *isolation) visit(obj *fn.KubeObject, rn *yaml.RNode, in *fn.KubeObject)
 		r.warnIfPodSpecInside(obj, rn)
 		return
 	}
+	r.acknowledge(obj, rn, row)
 	if selected {
 		r.stats.selected++
 		r.planWorkload(obj, rn, row)
@@ -234,7 +236,7 @@ func (r *isolation) collectForAudit(obj *fn.KubeObject, rn *yaml.RNode, row work
 		return
 	}
 	spec, err := audit.DecodePodSpec(podSpec.YNode())
-	w := audit.Workload{Object: obj, Path: path, Spec: spec}
+	w := audit.Workload{Object: obj, Path: path, Spec: spec, Acknowledgement: r.acks.of(obj)}
 	if err != nil {
 		r.results = append(r.results, r.result(obj, fn.Warning, path.String(),
 			"not audited: the pod spec cannot be read: "+err.Error()))
@@ -252,7 +254,7 @@ func (r *isolation) audit() {
 			obj = r.cfgObject
 		}
 		res := r.result(obj, severity, f.Field, f.Message)
-		res.Tags = map[string]string{"check": f.Check}
+		res.Tags = f.Tags()
 		r.results = append(r.results, res)
 		r.findings[f.Check]++
 		if severity == fn.Error {
@@ -275,6 +277,9 @@ func (r *isolation) planWorkload(obj *fn.KubeObject, rn *yaml.RNode, row workloa
 		plan, errs = placement.PlanFor(scheduling, r.pool, r.opts, path)
 		if len(errs) == 0 {
 			r.record(obj, podSpec, plan, path)
+			for _, w := range plan.Warnings {
+				r.results = append(r.results, objectResult(obj, fn.Warning, w.Field, w.Detail))
+			}
 		}
 	}
 	for _, e := range errs {
@@ -308,6 +313,7 @@ func (r *isolation) apply() {
 	for _, c := range r.changes {
 		c.plan.ApplyTo(c.podSpec, enc)
 	}
+	r.acks.apply()
 }
 
 func (r *isolation) summary() *fn.Result {
