@@ -56,6 +56,7 @@ var realworldPackages = []struct {
 	{"istio-list", []string{"Deployment//hello-v1"}, "input resource list must contain only KRM resources: list.yaml: resource must have `metadata.name`"},
 	{"kube-network-policies", []string{"DaemonSet/kube-system/kube-network-policies"}, ""},
 	{"kubernetes-list", []string{"Pod//valid-pod"}, "input resource list must contain only KRM resources: rbac-resource-plus.yaml: resource must have `metadata.name`"},
+	{"kubernetes-json", []string{"Pod/kubemark/cluster-autoscaler"}, ""},
 	{"kubernetes-crlf", []string{"DaemonSet/kube-system/ip-masq-agent"}, ""},
 }
 
@@ -303,7 +304,7 @@ func manifestFiles(t *testing.T, dir string) []string {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		if ext := filepath.Ext(p); ext == ".yaml" || ext == ".yml" {
+		if ext := filepath.Ext(p); ext == ".yaml" || ext == ".yml" || ext == ".json" {
 			rel, _ := filepath.Rel(dir, p)
 			out = append(out, rel)
 		}
@@ -724,7 +725,7 @@ func TestRealworldKptEval(t *testing.T) {
 			run(t, dir, kpt, "fn", "eval", dir, "--exec", binary, "--fn-config", cfg)
 
 			unwrapped := func(d string) resourceSet {
-				nodes, err := (&kio.LocalPackageReader{PackagePath: d, OmitReaderAnnotations: true}).Read()
+				nodes, err := (&kio.LocalPackageReader{PackagePath: d, OmitReaderAnnotations: true, MatchFilesGlob: kio.MatchAll}).Read()
 				if err != nil {
 					t.Fatal(err)
 				}
