@@ -66,12 +66,13 @@ func TemplateMetadataFields(podSpecFields []string) ([]string, bool) {
 // acknowledgement applied: an honoured one turns it into info that still
 // names the privileges and quotes the reason; a label without its reason is
 // not honoured, and the message says so.
-func (a *Auditor) privilegedFinding(check string, w Workload, path, msg string) (Finding, bool) {
+// The advice, how to remove the finding, is left out of an acknowledged one.
+func (a *Auditor) privilegedFinding(check string, w Workload, path, msg, advice string) (Finding, bool) {
 	severity := a.Severity[check]
 	if severity == config.SeverityOff {
 		return Finding{}, false
 	}
-	f := Finding{Check: check, Severity: severity, Object: w.Object, Field: path, Message: msg}
+	f := Finding{Check: check, Severity: severity, Object: w.Object, Field: path, Message: msg + ". " + advice}
 	ack := w.Acknowledgement
 	switch {
 	case ack.Honoured():
@@ -80,7 +81,7 @@ func (a *Auditor) privilegedFinding(check string, w Workload, path, msg string) 
 		f.Message = fmt.Sprintf("acknowledged in %s with the reason %q: %s", ack.Source, ack.Reason, msg)
 	case ack.Labelled:
 		f.Message = fmt.Sprintf("%s. The acknowledgement is not honoured: %s has the label %s but no %s annotation with the reason",
-			msg, ack.Source, AcknowledgedLabel, AcknowledgedReasonAnnotation)
+			f.Message, ack.Source, AcknowledgedLabel, AcknowledgedReasonAnnotation)
 	}
 	return f, true
 }

@@ -35,6 +35,7 @@ func TestTemplateMetadataFields(t *testing.T) {
 func TestPrivilegedFindingAcknowledged(t *testing.T) {
 	obj := fn.NewEmptyKubeObject()
 	const msg = "has elevated privileges (hostNetwork)"
+	const advice = "Drop the privileges"
 	cases := []struct {
 		name         string
 		ack          Acknowledgement
@@ -57,9 +58,12 @@ func TestPrivilegedFindingAcknowledged(t *testing.T) {
 	}
 	for _, tc := range cases {
 		a := &Auditor{Severity: map[string]config.Severity{CheckPrivilegedTolerating: tc.severity}}
-		f, ok := a.privilegedFinding(CheckPrivilegedTolerating, Workload{Object: obj, Acknowledgement: tc.ack}, "spec.hostNetwork", msg)
+		f, ok := a.privilegedFinding(CheckPrivilegedTolerating, Workload{Object: obj, Acknowledgement: tc.ack}, "spec.hostNetwork", msg, advice)
 		if !ok {
 			t.Fatalf("%s: no finding", tc.name)
+		}
+		if strings.Contains(f.Message, advice) == tc.acknowledged {
+			t.Errorf("%s: the advice belongs in unacknowledged findings only: %s", tc.name, f.Message)
 		}
 		if f.Severity != tc.want || f.Acknowledged != tc.acknowledged || !strings.Contains(f.Message, tc.wantInMsg) || !strings.Contains(f.Message, msg) {
 			t.Errorf("%s: got %+v", tc.name, f)
@@ -69,7 +73,7 @@ func TestPrivilegedFindingAcknowledged(t *testing.T) {
 		}
 	}
 	off := &Auditor{Severity: map[string]config.Severity{CheckPrivilegedTolerating: config.SeverityOff}}
-	if _, ok := off.privilegedFinding(CheckPrivilegedTolerating, Workload{Object: obj, Acknowledgement: cases[1].ack}, "", msg); ok {
+	if _, ok := off.privilegedFinding(CheckPrivilegedTolerating, Workload{Object: obj, Acknowledgement: cases[1].ack}, "", msg, advice); ok {
 		t.Error("a check that is off reported an acknowledged finding")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/isolate-workloads/isolate-workloads/config"
+	"github.com/isolate-workloads/isolate-workloads/internal/text"
 	"github.com/isolate-workloads/isolate-workloads/placement"
 )
 
@@ -74,8 +75,8 @@ func (a *Auditor) Run(workloads []Workload) []Finding {
 			out = append(out, Finding{Check: check, Severity: s, Object: obj, Field: path, Message: msg})
 		}
 	}
-	addPrivileged := func(check string, w Workload, path, msg string) {
-		if f, ok := a.privilegedFinding(check, w, path, msg); ok {
+	addPrivileged := func(check string, w Workload, path, msg, advice string) {
+		if f, ok := a.privilegedFinding(check, w, path, msg, advice); ok {
 			out = append(out, f)
 		}
 	}
@@ -91,9 +92,9 @@ func (a *Auditor) Run(workloads []Workload) []Finding {
 		switch {
 		case landsOnPool && len(privileges) > 0:
 			addPrivileged(CheckPrivilegedTolerating, w, privileges[0].Field, fmt.Sprintf(
-				"%s tolerates the taints of node pool %q and has elevated privileges (%s): a compromised isolated workload on that pool could take over this pod's node access and credentials. "+
-					"Drop the privileges, or narrow %s so it does not tolerate the pool's taints",
-				w.Object.GetKind(), a.Pool.Name, Reasons(privileges), w.Path.Child("tolerations").Index(tolIndex)))
+				"%s tolerates the taints of node pool %q and has elevated privileges (%s): a compromised isolated workload on that pool could take over this pod's node access and credentials",
+				w.Object.GetKind(), a.Pool.Name, Reasons(privileges)), fmt.Sprintf(
+				"Drop the privileges, or narrow %s so it does not tolerate the pool's taints", w.Path.Child("tolerations").Index(tolIndex)))
 		case landsOnPool:
 			add(CheckWildcardTolerations, w.Object, w.Path.Child("tolerations").Index(tolIndex).String(), fmt.Sprintf(
 				"this toleration tolerates the taints of node pool %q, so this unselected %s can run on the dedicated nodes next to the isolated workloads. "+
@@ -102,8 +103,8 @@ func (a *Auditor) Run(workloads []Workload) []Finding {
 		}
 		if len(privileges) > 0 && placement.CanLandOnShared(s, a.Pool) {
 			addPrivileged(CheckPrivilegedOnSharedNodes, w, privileges[0].Field, fmt.Sprintf(
-				"this %s has elevated privileges (%s) and runs on shared nodes; avoid elevated-privilege workloads there, or isolate it on a pool of its own",
-				w.Object.GetKind(), Reasons(privileges)))
+				"this %s has elevated privileges (%s) and runs on shared nodes", w.Object.GetKind(), Reasons(privileges)),
+				"Avoid elevated-privilege workloads there, or isolate it on a pool of its own")
 		}
 		if !a.toleratesNoExecute(w.Spec.Tolerations) {
 			evicted = append(evicted, w.Object.GetKind()+"/"+w.Object.GetName())
@@ -156,8 +157,8 @@ func (a *Auditor) poolFindings(evicted []string) []Finding {
 	}
 	if hasNoExecute && len(evicted) > 0 {
 		add(CheckNoExecuteEviction, "spec.nodePool.taints", fmt.Sprintf(
-			"the NoExecute taint evicts running pods that do not tolerate it: if it is added to nodes that already run pods, %d unselected workloads would be evicted from them (%s)",
-			len(evicted), abbreviate(evicted, 5)))
+			"the NoExecute taint evicts running pods that do not tolerate it: if it is added to nodes that already run pods, %s would be evicted from them (%s)",
+			text.Plural(len(evicted), "unselected workload"), abbreviate(evicted, 5)))
 	}
 	if !a.SystemPool {
 		add(CheckManagedComponentsPool, "spec.systemNodePool", fmt.Sprintf(

@@ -46,11 +46,29 @@ func runCommand(args []string, stdio IO) int {
 	}
 	results, err := dirmode.Run(dir, cfg, fn.ResourceListProcessorFunc(transformer.Run), opts)
 	for _, r := range results {
-		fmt.Fprintln(stdio.Stderr, r.String())
+		// Results about the config point at its file.
+		if ref := r.ResourceRef; r.File == nil && ref != nil && ref.APIVersion == cfg.GetAPIVersion() && ref.Kind == cfg.GetKind() && ref.Name == cfg.GetName() {
+			r.File = &fn.File{Path: *configPath}
+		}
+		fmt.Fprintln(stdio.Stderr, resultLine(r))
 	}
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "isolate-workloads run: %v\n", err)
 		return ExitFindings
 	}
 	return ExitOK
+}
+
+// resultLine prints a result as the SDK does, after the file it is about:
+// "deploy.yaml: [info] apps/v1/Deployment/web ...", and
+// "all.yaml (document 3): ..." for a file of several documents.
+func resultLine(r *fn.Result) string {
+	if r.File == nil || r.File.Path == "" {
+		return r.String()
+	}
+	where := r.File.Path
+	if r.File.Index > 0 {
+		where += fmt.Sprintf(" (document %d)", r.File.Index+1)
+	}
+	return where + ": " + r.String()
 }

@@ -1,2 +1,2 @@
-// Package dirmode runs the function over a package directory in place, rewriting only the documents it changes.
+// Package dirmode runs the function over a package directory in place, rewriting only the lines of the documents it changes.
 package dirmode

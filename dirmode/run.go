@@ -29,43 +29,64 @@ type Options struct {
 // It relies on what the processor promises: it keeps the items it is given
 // in their order, replacing some in place, and only appends new ones.
 func Run(dir string, config *fn.KubeObject, p fn.ResourceListProcessor, opts Options) (fn.Results, error) {
-	paths, err := packageFiles(dir)
+	paths, links, err := packageFiles(dir)
 	if err != nil {
 		return nil, err
+	}
+	var notices fn.Results
+	for _, rel := range links {
+		notices = append(notices, fileResult(rel, -1, fn.Warning,
+			"skipped: a symbolic link, which directory mode neither follows nor writes through; whatever it points to is not isolated here. "+
+				"Run on the package that holds the target, or replace the link with the file"))
 	}
 	var files []*file
 	var docs []*chunk
 	var before []uint64
+	var locations []location
 	rl := &fn.ResourceList{FunctionConfig: config}
 	for _, rel := range paths {
 		f, err := readFile(dir, rel)
 		if err != nil {
-			return nil, err
+			return notices, err
 		}
 		files = append(files, f)
 		for _, c := range f.chunks {
 			if c.node == nil {
 				continue
 			}
+			if c.node.GetApiVersion() == "" || c.node.GetKind() == "" {
+				// kpt refuses such a package; its other objects can still be isolated.
+				notices = append(notices, fileResult(rel, c.index, fn.Warning,
+					"skipped: this document has no apiVersion or kind, so it is not a Kubernetes object and nothing in it is isolated or audited; it is left as it is"))
+				continue
+			}
 			docs = append(docs, c)
-			before = append(before, hashNode(c.node.YNode()))
-			rl.Items = append(rl.Items, fn.MoveToKubeObject(yaml.NewRNode(c.node.YNode())))
+			root := c.node.YNode()
+			before = append(before, hashNode(root))
+			locations = append(locations, annotate(root, rel, c.index))
+			rl.Items = append(rl.Items, fn.MoveToKubeObject(yaml.NewRNode(root)))
 		}
 	}
 	ok, err := p.Process(rl)
+	outputs := make([]*yaml.Node, min(len(docs), len(rl.Items)))
+	for i := range outputs {
+		outputs[i] = rl.Items[i].MoveToResourceNode().YNode()
+		strip(outputs[i], locations[i])
+	}
+	results := append(notices, rl.Results...)
 	if err != nil {
-		return rl.Results, err
+		return results, err
 	}
 	if !ok {
-		return rl.Results, fmt.Errorf("the function failed; no file was changed")
+		return results, fmt.Errorf("the function failed; no file was changed")
 	}
 	if len(rl.Items) < len(docs) {
-		return rl.Results, fmt.Errorf("the function dropped %d resources; no file was changed", len(docs)-len(rl.Items))
+		return results, fmt.Errorf("the function dropped %d resources; no file was changed", len(docs)-len(rl.Items))
 	}
 
 	changed := map[*chunk]bool{}
 	for i, c := range docs {
-		node := rl.Items[i].MoveToResourceNode().YNode()
+		node := outputs[i]
 		if hashNode(node) == before[i] {
 			continue
 		}
@@ -73,6 +94,7 @@ func Run(dir string, config *fn.KubeObject, p fn.ResourceListProcessor, opts Opt
 		c.node.Document().Content[0] = node
 		changed[c] = true
 	}
+	rl.Results = results
 	created, err := newFiles(dir, rl.Items[len(docs):])
 	if err != nil {
 		return rl.Results, err
@@ -100,6 +122,12 @@ func Run(dir string, config *fn.KubeObject, p fn.ResourceListProcessor, opts Opt
 	return rl.Results, nil
 }
 
+// fileResult is a result about a file, or one of its documents when index
+// is not -1.
+func fileResult(path string, index int, severity fn.Severity, msg string) *fn.Result {
+	return &fn.Result{Message: msg, Severity: severity, File: &fn.File{Path: path, Index: index}}
+}
+
 func (f *file) touched(changed map[*chunk]bool) bool {
 	for _, c := range f.chunks {
 		if changed[c] {
@@ -124,8 +152,12 @@ func newFiles(dir string, items fn.KubeObjects) ([]createdFile, error) {
 		if name != filepath.Base(name) || strings.Contains(name, "..") {
 			return nil, fmt.Errorf("refusing to write the new %s: its name is not a plain file name", obj.ShortString())
 		}
-		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
-			return nil, fmt.Errorf("the new %s would go to %s, which exists but was not read (.krmignore?)", obj.ShortString(), name)
+		if info, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+			why := "exists but was not read (.krmignore?)"
+			if info.Mode()&os.ModeSymlink != 0 {
+				why = "is a symbolic link, which directory mode does not write through"
+			}
+			return nil, fmt.Errorf("the new %s would go to %s, which %s", obj.ShortString(), name, why)
 		}
 		text, err := encode(obj.MoveToResourceNode(), "")
 		if err != nil {

@@ -54,3 +54,34 @@ func TestRunMatchesKptEval(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRunMatchesKptEvalOnLayouts does the same over dirmode's layout
+// fixtures (blank lines, mixed indentation, flow style, JSON, CRLF,
+// comments), which directory mode edits in place rather than encoding
+// them again. kpt refuses the nameless List export of the fixtures, so it
+// is left out.
+func TestRunMatchesKptEvalOnLayouts(t *testing.T) {
+	kpt := tool(t, "kpt")
+	tool(t, "git")
+	layouts := filepath.Join(repoRoot, "dirmode", "testdata", "layouts")
+	ours, theirs := copyDir(t, layouts), copyDir(t, layouts)
+	for _, dir := range []string{ours, theirs} {
+		if err := os.Remove(filepath.Join(dir, "list-export.yaml")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := filepath.Join(repoRoot, "dirmode", "testdata", "isolate-workloads.yaml")
+	run(t, repoRoot, binary, "run", "--config", cfg, ours)
+	run(t, theirs, kpt, "fn", "eval", theirs, "--exec", binary, "--fn-config", cfg)
+	a, b := resources(t, ours), resources(t, theirs)
+	if len(a) != len(b) || len(a) < 7 {
+		t.Fatalf("%d resources from run, %d from kpt", len(a), len(b))
+	}
+	for id, m := range a {
+		if !reflect.DeepEqual(m, b[id]) {
+			ya, _ := yaml.Marshal(m)
+			yb, _ := yaml.Marshal(b[id])
+			t.Errorf("%s differs:\n--- run\n%s\n--- kpt\n%s", id, ya, yb)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package transformer
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
@@ -11,6 +12,7 @@ import (
 	"github.com/isolate-workloads/isolate-workloads/audit"
 	"github.com/isolate-workloads/isolate-workloads/config"
 	"github.com/isolate-workloads/isolate-workloads/internal/podyaml"
+	"github.com/isolate-workloads/isolate-workloads/internal/text"
 	"github.com/isolate-workloads/isolate-workloads/nodepool"
 	"github.com/isolate-workloads/isolate-workloads/placement"
 	"github.com/isolate-workloads/isolate-workloads/selection"
@@ -19,7 +21,31 @@ import (
 
 // Run is the KRM function: it pins the selected workloads of rl to the node
 // pool of rl.FunctionConfig. When any error is found, no item is changed.
+//
+// Its results carry the tag function: isolate-workloads. Results in the
+// input with that tag come from an earlier run over the same resources (the
+// function's own output fed back in) and are replaced by this run's; other
+// functions' results stay.
 func Run(rl *fn.ResourceList) (bool, error) {
+	rl.Results = slices.DeleteFunc(rl.Results, func(r *fn.Result) bool { return r.Tags[FunctionTag] == FunctionName })
+	earlier := len(rl.Results)
+	ok, err := isolate(rl)
+	for _, r := range rl.Results[earlier:] {
+		if r.Tags == nil {
+			r.Tags = map[string]string{}
+		}
+		r.Tags[FunctionTag] = FunctionName
+	}
+	return ok, err
+}
+
+// The tag that marks this function's results.
+const (
+	FunctionTag  = "function"
+	FunctionName = "isolate-workloads"
+)
+
+func isolate(rl *fn.ResourceList) (bool, error) {
 	cfg, errs := config.Load(rl.FunctionConfig)
 	if len(errs) == 0 {
 		errs = nodepool.Check(cfg, cfg.Spec.NodePool.EmittedTargets())
@@ -44,7 +70,7 @@ func Run(rl *fn.ResourceList) (bool, error) {
 	rl.Results = append(rl.Results, run.results...)
 	if run.failed() {
 		rl.Results = append(rl.Results, fn.GeneralResult(
-			fmt.Sprintf("no resource was changed: %s found", plural(run.errors, "error")), fn.Error))
+			fmt.Sprintf("no resource was changed: %s found", text.Plural(run.errors, "error")), fn.Error))
 		return false, nil
 	}
 	run.apply()
@@ -68,6 +94,9 @@ type isolation struct {
 	audited  []audit.Workload
 	acks     *acknowledgements
 	findings map[string]int
+	// acknowledged counts the findings per check that an acknowledgement
+	// turned into info.
+	acknowledged map[string]int
 
 	changes []change
 	// listOf maps the members of List documents to their List, whose file
@@ -96,7 +125,7 @@ func newIsolation(cfg *config.WorkloadIsolation, cfgObject *fn.KubeObject) *isol
 	matcher, _ := selection.Compile(cfg.Spec.Selectors, cfg.Spec.Excludes, spec.Child("selectors"), spec.Child("excludes"))
 	pool, opts := placement.FromConfig(cfg)
 	return &isolation{cfg: cfg, matcher: matcher, table: workload.NewTable(cfg.Spec.AdditionalPodSpecPaths), pool: pool, opts: opts,
-		auditor: audit.NewAuditor(cfg, pool), acks: newAcknowledgements(cfg), findings: map[string]int{}, cfgObject: cfgObject,
+		auditor: audit.NewAuditor(cfg, pool), acks: newAcknowledgements(cfg), findings: map[string]int{}, acknowledged: map[string]int{}, cfgObject: cfgObject,
 		listOf: map[*fn.KubeObject]*fn.KubeObject{}}
 }
 
@@ -257,6 +286,9 @@ func (r *isolation) audit() {
 		res.Tags = f.Tags()
 		r.results = append(r.results, res)
 		r.findings[f.Check]++
+		if f.Acknowledged {
+			r.acknowledged[f.Check]++
+		}
 		if severity == fn.Error {
 			r.errors++
 		}
@@ -321,16 +353,16 @@ func (r *isolation) summary() *fn.Result {
 	if s.selected == 0 {
 		msg := fmt.Sprintf("no workload matched the selectors; nothing was isolated onto node pool %q", r.pool.Name)
 		if s.notWorkloads > 0 {
-			msg += fmt.Sprintf(" (%s matched but carry no pod spec)", plural(s.notWorkloads, "object"))
+			msg += fmt.Sprintf(" (%s matched but carry no pod spec)", text.Plural(s.notWorkloads, "object"))
 		}
 		return fn.GeneralResult(msg+r.auditSummary(), fn.Warning)
 	}
-	msg := fmt.Sprintf("isolated %d of %s onto node pool %q", s.changed, plural(s.selected, "selected workload"), r.pool.Name)
+	msg := fmt.Sprintf("isolated %d of %s onto node pool %q", s.changed, text.Plural(s.selected, "selected workload"), r.pool.Name)
 	if s.alreadyIsolated > 0 {
 		msg += fmt.Sprintf("; %d already isolated", s.alreadyIsolated)
 	}
 	if s.notWorkloads > 0 {
-		msg += fmt.Sprintf("; skipped %s without a pod spec", plural(s.notWorkloads, "selected object"))
+		msg += fmt.Sprintf("; skipped %s without a pod spec", text.Plural(s.notWorkloads, "selected object"))
 	}
 	return fn.GeneralResult(msg+r.auditSummary(), fn.Info)
 }
@@ -339,7 +371,11 @@ func (r *isolation) summary() *fn.Result {
 func (r *isolation) auditSummary() string {
 	var parts []string
 	for _, check := range audit.Checks {
-		if n := r.findings[check]; n > 0 {
+		n := r.findings[check]
+		switch acked := r.acknowledged[check]; {
+		case acked > 0:
+			parts = append(parts, fmt.Sprintf("%d %s (%d acknowledged)", n, check, acked))
+		case n > 0:
 			parts = append(parts, fmt.Sprintf("%d %s", n, check))
 		}
 	}
