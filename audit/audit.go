@@ -33,9 +33,8 @@ var Checks = []string{CheckWildcardTolerations, CheckPrivilegedTolerating, Check
 type Workload struct {
 	Object *fn.KubeObject
 	// Path is where the pod spec sits in the object.
-	Path     *field.Path
-	Spec     corev1.PodSpec
-	Selected bool
+	Path *field.Path
+	Spec corev1.PodSpec
 	// Acknowledgement of its privileges, from its pod template or the config.
 	Acknowledgement Acknowledgement
 }
@@ -82,9 +81,6 @@ func (a *Auditor) Run(workloads []Workload) []Finding {
 	}
 	var evicted []string
 	for _, w := range workloads {
-		if w.Selected {
-			continue
-		}
 		s := placement.Scheduling{Tolerations: w.Spec.Tolerations, Affinity: w.Spec.Affinity, NodeSelector: w.Spec.NodeSelector}
 		privileges := Privileges(w.Spec, w.Path)
 		tolerating, tolIndex := a.tolerates(w.Spec.Tolerations)

@@ -4,8 +4,6 @@ import (
 	"slices"
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/isolate-workloads/isolate-workloads/selection"
@@ -92,27 +90,6 @@ func (a *Audit) severityOf(check string) *Severity {
 	return nil
 }
 
-// SystemNodePool is the seed's advice: a pool reserved for managed components.
-type SystemNodePool struct {
-	Name string `json:"name" yaml:"name"`
-	// Taint defaults to components.gke.io/gke-managed-components=true:NoSchedule.
-	TaintValue  string             `json:"taintValue,omitempty" yaml:"taintValue,omitempty"`
-	TaintEffect corev1.TaintEffect `json:"taintEffect,omitempty" yaml:"taintEffect,omitempty"`
-	Labels      map[string]string  `json:"labels,omitempty" yaml:"labels,omitempty"`
-}
-
-// SystemPoolTaintKey is the taint GKE uses to reserve nodes for managed components.
-const SystemPoolTaintKey = "components.gke.io/gke-managed-components"
-
-// NodePool returns the system pool as a pool of its own, with the provider
-// blocks of the dedicated pool.
-func (s SystemNodePool) NodePool(like NodePool) NodePool {
-	like.Name = s.Name
-	like.Taints = []Taint{{Key: SystemPoolTaintKey, Value: s.TaintValue, Effect: s.TaintEffect}}
-	like.Labels = s.Labels
-	return like
-}
-
 func (a *Audit) defaults() {
 	for _, c := range auditChecks {
 		if s := c.severity(a); *s == "" {
@@ -121,7 +98,9 @@ func (a *Audit) defaults() {
 	}
 }
 
-func (a Audit) validate(path *field.Path) field.ErrorList {
+// validate checks the severities and the reasons, and compiles the
+// acknowledgements' selectors.
+func (a Audit) validate(path *field.Path) (*selection.Matcher, field.ErrorList) {
 	var errs field.ErrorList
 	for _, c := range auditChecks {
 		if s := *c.severity(&a); !slices.Contains(severities, string(s)) {
@@ -137,21 +116,6 @@ func (a Audit) validate(path *field.Path) field.ErrorList {
 				"say why these workloads need their privileges on every node; the reason is written next to the acknowledgement and quoted in the audit"))
 		}
 	}
-	_, selErrs := selection.Compile(selectors, nil, ackPath, nil)
-	return append(errs, selErrs...)
-}
-
-func validateSystemNodePool(p *SystemNodePool, path *field.Path) field.ErrorList {
-	if p == nil {
-		return nil
-	}
-	errs := validatePoolName(p.Name, path.Child("name"))
-	for _, msg := range validation.IsValidLabelValue(p.TaintValue) {
-		errs = append(errs, field.Invalid(path.Child("taintValue"), p.TaintValue, msg))
-	}
-	if !slices.Contains(taintEffects, string(p.TaintEffect)) {
-		errs = append(errs, field.NotSupported(path.Child("taintEffect"), p.TaintEffect, taintEffects))
-	}
-	errs = append(errs, validateLabels(p.Labels, path.Child("labels"))...)
-	return errs
+	m, selErrs := selection.Compile(selectors, nil, ackPath, nil)
+	return m, append(errs, selErrs...)
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -111,7 +112,7 @@ func fromConfigMap(obj *fn.KubeObject) (*WorkloadIsolation, field.ErrorList) {
 	}
 	var errs field.ErrorList
 	known := configMapKeyList()
-	for _, k := range SortedKeys(values) {
+	for _, k := range slices.Sorted(maps.Keys(values)) {
 		if !slices.Contains(known, k) {
 			errs = append(errs, field.NotSupported(data.Key(k), k, known))
 		}

@@ -161,7 +161,10 @@ func TestDecoderCoversConfigTypes(t *testing.T) {
 			}
 			seen[typ] = true
 			for i := 0; i < typ.NumField(); i++ {
-				walk(typ.Field(i).Type, at+"."+typ.Field(i).Name)
+				// The decoder skips unexported fields, as JSON does.
+				if f := typ.Field(i); f.IsExported() {
+					walk(f.Type, at+"."+f.Name)
+				}
 			}
 		case reflect.String, reflect.Bool, reflect.Int, reflect.Int32, reflect.Int64:
 		default:

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"maps"
 	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -117,25 +119,29 @@ func (p NodePool) EmittedTargets() []string {
 }
 
 // targetBlock is how the config carries one target: the field of its
-// provider block, and whether and how that block is valid.
+// provider block, whether and how that block is valid, and which pool labels
+// the target rejects.
 type targetBlock struct {
 	field    string
 	present  func(NodePool) bool
 	validate func(NodePool, *field.Path) field.ErrorList
+	// rejectsLabel says why the target's API rejects a node label key, or
+	// "" when it accepts it; nil when it accepts every valid key.
+	rejectsLabel func(key string) string
 }
 
 // targetBlocks is the table of targets; adding one is adding a row.
 var targetBlocks = map[string]targetBlock{
 	TargetGKEOnAWS: {"gkeOnAWS", func(p NodePool) bool { return p.GKEOnAWS != nil },
-		func(p NodePool, path *field.Path) field.ErrorList { return p.GKEOnAWS.validate(path) }},
+		func(p NodePool, path *field.Path) field.ErrorList { return p.GKEOnAWS.validate(path) }, nil},
 	TargetKarpenter: {"karpenter", func(p NodePool) bool { return p.Karpenter != nil },
-		func(p NodePool, path *field.Path) field.ErrorList { return p.Karpenter.validate(path) }},
+		func(p NodePool, path *field.Path) field.ErrorList { return p.Karpenter.validate(path) }, karpenterRejectsLabel},
 	TargetConfigConnector: {"configConnector", func(p NodePool) bool { return p.ConfigConnector != nil },
-		func(p NodePool, path *field.Path) field.ErrorList { return p.ConfigConnector.validate(path) }},
+		func(p NodePool, path *field.Path) field.ErrorList { return p.ConfigConnector.validate(path) }, nil},
 	TargetCrossplaneGKEOnAWS: {"crossplane", func(p NodePool) bool { return p.Crossplane != nil },
-		func(p NodePool, path *field.Path) field.ErrorList { return p.Crossplane.validate(path) }},
+		func(p NodePool, path *field.Path) field.ErrorList { return p.Crossplane.validate(path) }, nil},
 	TargetCAPA: {"capa", func(p NodePool) bool { return p.CAPA != nil },
-		func(p NodePool, path *field.Path) field.ErrorList { return p.CAPA.validate(path) }},
+		func(p NodePool, path *field.Path) field.ErrorList { return p.CAPA.validate(path) }, nil},
 }
 
 // TargetFields lists the provider block fields, in target order, for messages.
@@ -152,11 +158,46 @@ func (p NodePool) hasBlock(target string) bool {
 	return ok && b.present(p)
 }
 
-// ValidateTargets checks that the given targets have their blocks and
-// required fields, for callers that pick targets themselves.
-func ValidateTargets(p NodePool, targets []string) field.ErrorList {
+// ValidateTargets checks what emitting the targets needs: each one's block
+// and required fields, and that each accepts the labels of both pools. An
+// empty list means the config's own targets. Validate runs it for those; the
+// nodepool command runs it again for a --target it picks.
+func (w *WorkloadIsolation) ValidateTargets(targets []string) field.ErrorList {
+	p := w.Spec.NodePool
 	p.Emit = targets
-	return validateTargets(p, field.NewPath("spec", "nodePool"))
+	path := field.NewPath("spec", "nodePool")
+	errs := validateTargets(p, path)
+	emitted := p.EmittedTargets()
+	errs = append(errs, validateLabelsFor(emitted, p.Labels, path.Child("labels"))...)
+	if s := w.Spec.SystemNodePool; s != nil {
+		errs = append(errs, validateLabelsFor(emitted, s.Labels, field.NewPath("spec", "systemNodePool", "labels"))...)
+	}
+	return errs
+}
+
+// ValidateTargets is (*WorkloadIsolation).ValidateTargets for a config of
+// one pool.
+//
+// Deprecated: kept until the nodepool command calls cfg.ValidateTargets.
+func ValidateTargets(p NodePool, targets []string) field.ErrorList {
+	return (&WorkloadIsolation{Spec: Spec{NodePool: p}}).ValidateTargets(targets)
+}
+
+// validateLabelsFor reports the pool labels a target's API rejects.
+func validateLabelsFor(targets []string, labels map[string]string, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for _, t := range targets {
+		rejects := targetBlocks[t].rejectsLabel
+		if rejects == nil {
+			continue
+		}
+		for _, k := range slices.Sorted(maps.Keys(labels)) {
+			if why := rejects(k); why != "" {
+				errs = append(errs, field.Invalid(path.Key(k), k, t+" rejects this label: "+why))
+			}
+		}
+	}
+	return errs
 }
 
 func validateTargets(p NodePool, path *field.Path) field.ErrorList {
@@ -224,6 +265,23 @@ func (k *Karpenter) validate(path *field.Path) field.ErrorList {
 		errs = required(errs, path.Child("requirements").Index(i).Child("operator"), r.Operator == "", "")
 	}
 	return errs
+}
+
+// karpenterRejectsLabel says why Karpenter's NodePool schema rejects a node
+// label: the karpenter.sh domain is its own, and the node name label is set
+// by the kubelet.
+func karpenterRejectsLabel(key string) string {
+	// The prefix is everything before the first '/', or the whole key.
+	domain, _, _ := strings.Cut(key, "/")
+	switch {
+	case key == "kubernetes.io/hostname":
+		return `label "kubernetes.io/hostname" is restricted`
+	case key == "karpenter.sh/nodepool":
+		return `label "karpenter.sh/nodepool" is restricted; Karpenter sets it to the NodePool's name`
+	case key != "karpenter.sh/capacity-type" && strings.HasSuffix(domain, "karpenter.sh"):
+		return `label domain "karpenter.sh" is restricted`
+	}
+	return ""
 }
 
 func (c *ConfigConnector) validate(path *field.Path) field.ErrorList {

@@ -39,7 +39,19 @@ type WorkloadIsolation struct {
 	metav1.TypeMeta `json:",inline" yaml:"-"`
 	Metadata        Metadata `json:"metadata,omitempty" yaml:"metadata,omitempty"`
 	Spec            Spec     `json:"spec" yaml:"spec"`
+
+	// The selectors, excludes and acknowledgements compiled by Validate, so
+	// that a run compiles them once.
+	selected, acknowledged *selection.Matcher
 }
+
+// Matcher selects the workloads to isolate. It is set by Validate (which
+// Load runs), and nil before.
+func (w *WorkloadIsolation) Matcher() *selection.Matcher { return w.selected }
+
+// AcknowledgeMatcher matches spec.audit.acknowledge, one selector per entry
+// in order. It is set by Validate (which Load runs), and nil before.
+func (w *WorkloadIsolation) AcknowledgeMatcher() *selection.Matcher { return w.acknowledged }
 
 // Metadata is the part of ObjectMeta a functionConfig carries.
 type Metadata struct {
@@ -90,6 +102,29 @@ func (p NodePool) CoreTaints() []corev1.Taint {
 		out = append(out, corev1.Taint{Key: t.Key, Value: t.Value, Effect: t.Effect})
 	}
 	return out
+}
+
+// SystemNodePool is a second pool, reserved for the cluster's managed
+// components, so that they share nodes with neither the isolated workloads
+// nor the other workloads.
+type SystemNodePool struct {
+	Name string `json:"name" yaml:"name"`
+	// Taint defaults to components.gke.io/gke-managed-components=true:NoSchedule.
+	TaintValue  string             `json:"taintValue,omitempty" yaml:"taintValue,omitempty"`
+	TaintEffect corev1.TaintEffect `json:"taintEffect,omitempty" yaml:"taintEffect,omitempty"`
+	Labels      map[string]string  `json:"labels,omitempty" yaml:"labels,omitempty"`
+}
+
+// SystemPoolTaintKey is the taint GKE uses to reserve nodes for managed components.
+const SystemPoolTaintKey = "components.gke.io/gke-managed-components"
+
+// NodePool returns the system pool as a pool of its own, with the provider
+// blocks of the dedicated pool.
+func (s SystemNodePool) NodePool(like NodePool) NodePool {
+	like.Name = s.Name
+	like.Taints = []Taint{{Key: SystemPoolTaintKey, Value: s.TaintValue, Effect: s.TaintEffect}}
+	like.Labels = s.Labels
+	return like
 }
 
 // Placement says how the selected workloads are pinned to the pool.

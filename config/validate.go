@@ -25,21 +25,28 @@ var taintEffects = []string{
 
 var affinityModes = []string{string(AffinityRequired), string(AffinityPreferred), string(AffinityNone)}
 
-// Validate returns every problem of a defaulted config at once.
+// Validate returns every problem of a defaulted config at once, each part
+// validating itself, and compiles the selectors for the run.
 func (w *WorkloadIsolation) Validate() field.ErrorList {
 	spec := field.NewPath("spec")
 	var errs field.ErrorList
 	errs = append(errs, validateNodePool(w.Spec.NodePool, spec.Child("nodePool"))...)
+	errs = append(errs, w.ValidateTargets(w.Spec.NodePool.Emit)...)
 	errs = append(errs, validatePlacement(w.Spec.Placement, spec.Child("placement"))...)
 	if len(w.Spec.Selectors) == 0 {
 		errs = append(errs, field.Required(spec.Child("selectors"),
 			"at least one selector is required; use `- {}` to select every workload"))
 	}
-	_, selErrs := selection.Compile(w.Spec.Selectors, w.Spec.Excludes, spec.Child("selectors"), spec.Child("excludes"))
+	var selErrs, ackErrs field.ErrorList
+	w.selected, selErrs = selection.Compile(w.Spec.Selectors, w.Spec.Excludes, spec.Child("selectors"), spec.Child("excludes"))
 	errs = append(errs, selErrs...)
 	errs = append(errs, validatePodSpecPaths(w, spec.Child("additionalPodSpecPaths"))...)
-	errs = append(errs, w.Spec.Audit.validate(spec.Child("audit"))...)
-	errs = append(errs, validateSystemNodePool(w.Spec.SystemNodePool, spec.Child("systemNodePool"))...)
+	w.acknowledged, ackErrs = w.Spec.Audit.validate(spec.Child("audit"))
+	errs = append(errs, ackErrs...)
+	errs = append(errs, w.Spec.SystemNodePool.validate(spec.Child("systemNodePool"))...)
+	if len(errs) > 0 {
+		w.selected, w.acknowledged = nil, nil
+	}
 	return errs
 }
 
@@ -74,13 +81,12 @@ func validateNodePool(p NodePool, path *field.Path) field.ErrorList {
 		errs = append(errs, field.Required(labelsPath, "at least one label is required; node affinity selects the pool by it"))
 	}
 	errs = append(errs, validateLabels(p.Labels, labelsPath)...)
-	errs = append(errs, validateTargets(p, path)...)
 	return errs
 }
 
 func validateLabels(l map[string]string, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	for _, k := range SortedKeys(l) {
+	for _, k := range slices.Sorted(maps.Keys(l)) {
 		errs = append(errs, validateQualifiedName(k, path.Key(k))...)
 		for _, msg := range validation.IsValidLabelValue(l[k]) {
 			errs = append(errs, field.Invalid(path.Key(k), l[k], msg))
@@ -156,7 +162,17 @@ func validatePodSpecPaths(w *WorkloadIsolation, path *field.Path) field.ErrorLis
 	return errs
 }
 
-// SortedKeys returns the keys of m in order, so every output is deterministic.
-func SortedKeys(m map[string]string) []string {
-	return slices.Sorted(maps.Keys(m))
+func (p *SystemNodePool) validate(path *field.Path) field.ErrorList {
+	if p == nil {
+		return nil
+	}
+	errs := validatePoolName(p.Name, path.Child("name"))
+	for _, msg := range validation.IsValidLabelValue(p.TaintValue) {
+		errs = append(errs, field.Invalid(path.Child("taintValue"), p.TaintValue, msg))
+	}
+	if !slices.Contains(taintEffects, string(p.TaintEffect)) {
+		errs = append(errs, field.NotSupported(path.Child("taintEffect"), p.TaintEffect, taintEffects))
+	}
+	errs = append(errs, validateLabels(p.Labels, path.Child("labels"))...)
+	return errs
 }

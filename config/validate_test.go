@@ -1,10 +1,12 @@
 package config
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/isolate-workloads/isolate-workloads/selection"
 	"github.com/isolate-workloads/isolate-workloads/workload"
@@ -95,6 +97,22 @@ func TestValidate(t *testing.T) {
 		{"invalid-pod-spec-path-no-kind", func(w *WorkloadIsolation) { w.Spec.AdditionalPodSpecPaths[0].Kind = "" }, "spec.additionalPodSpecPaths[0].kind"},
 		{"invalid-pod-spec-path-no-path", func(w *WorkloadIsolation) { w.Spec.AdditionalPodSpecPaths[0].Path = "" }, "spec.additionalPodSpecPaths[0].path"},
 		{"invalid-pod-spec-path-empty-segment", func(w *WorkloadIsolation) { w.Spec.AdditionalPodSpecPaths[0].Path = "spec//spec" }, "spec.additionalPodSpecPaths[0].path"},
+		{"invalid-karpenter-restricted-label", func(w *WorkloadIsolation) {
+			w.Spec.NodePool.Karpenter = validKarpenter()
+			w.Spec.NodePool.Labels["karpenter.sh/team"] = "sandbox"
+		}, "spec.nodePool.labels[karpenter.sh/team]"},
+		{"invalid-karpenter-restricted-system-pool-label", func(w *WorkloadIsolation) {
+			w.Spec.NodePool.Karpenter = validKarpenter()
+			w.Spec.SystemNodePool = &SystemNodePool{Name: "system", TaintValue: "true", TaintEffect: corev1.TaintEffectNoSchedule,
+				Labels: map[string]string{"kubernetes.io/hostname": "a"}}
+		}, "spec.systemNodePool.labels[kubernetes.io/hostname]"},
+		{"valid-karpenter-capacity-type-label", func(w *WorkloadIsolation) {
+			w.Spec.NodePool.Karpenter = validKarpenter()
+			w.Spec.NodePool.Labels["karpenter.sh/capacity-type"] = "spot"
+		}, ""},
+		{"valid-karpenter-label-without-karpenter-target", func(w *WorkloadIsolation) {
+			w.Spec.NodePool.Labels["karpenter.sh/team"] = "sandbox"
+		}, ""},
 		{"invalid-pod-spec-path-index", func(w *WorkloadIsolation) { w.Spec.AdditionalPodSpecPaths[0].Path = "spec/containers[0]" }, "spec.additionalPodSpecPaths[0].path"},
 	}
 	for _, tc := range cases {
@@ -115,6 +133,53 @@ func TestValidate(t *testing.T) {
 				t.Errorf("error is about %s, want %s: %v", errs[0].Field, tc.wantField, errs[0])
 			}
 		})
+	}
+}
+
+func validKarpenter() *Karpenter {
+	return &Karpenter{NodeClassRef: KarpenterNodeClassRef{Group: "karpenter.k8s.aws", Kind: "EC2NodeClass", Name: "default"}}
+}
+
+// TestValidateReportsEveryTargetProblem checks that a target's required
+// field and another target's label rule come out of one run.
+func TestValidateReportsEveryTargetProblem(t *testing.T) {
+	w := validConfig()
+	w.Spec.NodePool.GKEOnAWS = &GKEOnAWS{Location: "us-west1", Cluster: "c", NodeVersion: "1.30", SubnetID: "s",
+		IAMInstanceProfile: "p", MaxPodsPerNode: ptr(int64(110)), MinNodes: ptr(int32(1)), MaxNodes: ptr(int32(3))}
+	w.Spec.NodePool.Karpenter = validKarpenter()
+	w.Spec.NodePool.Labels["karpenter.sh/nodepool"] = "x"
+	var fields []string
+	for _, e := range w.Validate() {
+		fields = append(fields, e.Field)
+	}
+	want := []string{"spec.nodePool.gkeOnAWS.configEncryptionKMSKeyARN", "spec.nodePool.labels[karpenter.sh/nodepool]"}
+	if !slices.Equal(fields, want) {
+		t.Errorf("errors at %v, want %v", fields, want)
+	}
+	if w.Matcher() != nil {
+		t.Error("an invalid config keeps its compiled selectors")
+	}
+}
+
+// TestValidateCompilesSelectors checks that the selectors a run uses are
+// the ones validation compiled.
+func TestValidateCompilesSelectors(t *testing.T) {
+	w := validConfig()
+	w.Spec.Audit.Acknowledge = []Acknowledgement{
+		{Selector: selection.Selector{Kind: "DaemonSet", Namespace: ptr("kube-flannel")}, Reason: "CNI"},
+		{Selector: selection.Selector{Kind: "DaemonSet"}, Reason: "agents"},
+	}
+	if errs := w.Validate(); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	web := selection.Resource{GVK: schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}, Name: "web-1", Namespace: "team-a",
+		Labels: map[string]string{"isolation": "untrusted", "tier": "web"}, Annotations: map[string]string{"isolate": "true"}}
+	if !w.Matcher().Selected(web) {
+		t.Error("the compiled selectors do not select web-1")
+	}
+	flannel := selection.Resource{GVK: schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "DaemonSet"}, Name: "flannel", Namespace: "kube-flannel"}
+	if got := w.AcknowledgeMatcher().First(flannel); got != 0 {
+		t.Errorf("flannel is acknowledged by entry %d, want 0", got)
 	}
 }
 

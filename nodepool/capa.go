@@ -1,10 +1,6 @@
 package nodepool
 
-import (
-	"k8s.io/apimachinery/pkg/util/validation/field"
-
-	"github.com/isolate-workloads/isolate-workloads/config"
-)
+import "github.com/isolate-workloads/isolate-workloads/config"
 
 type capa struct{}
 
@@ -35,8 +31,6 @@ type capaTaint struct {
 	Value  string `json:"value"`
 	Effect string `json:"effect"`
 }
-
-func (capa) Check(config.NodePool, *field.Path) field.ErrorList { return nil }
 
 func (capa) Render(p config.NodePool) (any, error) {
 	c := p.CAPA

@@ -1,10 +1,6 @@
 package nodepool
 
-import (
-	"k8s.io/apimachinery/pkg/util/validation/field"
-
-	"github.com/isolate-workloads/isolate-workloads/config"
-)
+import "github.com/isolate-workloads/isolate-workloads/config"
 
 type configConnector struct{}
 
@@ -35,8 +31,6 @@ type ccNodeConfig struct {
 	Labels      map[string]string `json:"labels,omitempty"`
 	Taint       []NodeTaint       `json:"taint"`
 }
-
-func (configConnector) Check(config.NodePool, *field.Path) field.ErrorList { return nil }
 
 func (configConnector) Render(p config.NodePool) (any, error) {
 	c := p.ConfigConnector

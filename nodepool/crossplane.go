@@ -1,10 +1,6 @@
 package nodepool
 
-import (
-	"k8s.io/apimachinery/pkg/util/validation/field"
-
-	"github.com/isolate-workloads/isolate-workloads/config"
-)
+import "github.com/isolate-workloads/isolate-workloads/config"
 
 type crossplane struct{}
 
@@ -41,8 +37,6 @@ type crossplaneForProvider struct {
 type crossplaneMaxPods struct {
 	MaxPodsPerNode int64 `json:"maxPodsPerNode"`
 }
-
-func (crossplane) Check(config.NodePool, *field.Path) field.ErrorList { return nil }
 
 func (crossplane) Render(p config.NodePool) (any, error) {
 	c := p.Crossplane

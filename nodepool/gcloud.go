@@ -2,7 +2,9 @@ package nodepool
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -56,7 +58,7 @@ func GcloudCommand(p config.NodePool, g *config.GKEOnAWS) string {
 
 func joinMap(m map[string]string) string {
 	var parts []string
-	for _, k := range config.SortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		parts = append(parts, k+"="+m[k])
 	}
 	return strings.Join(parts, ",")

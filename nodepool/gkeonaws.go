@@ -3,8 +3,6 @@ package nodepool
 import (
 	"strconv"
 
-	"k8s.io/apimachinery/pkg/util/validation/field"
-
 	"github.com/isolate-workloads/isolate-workloads/config"
 )
 
@@ -78,8 +76,6 @@ type envelope struct {
 	Metadata   objectMeta `json:"metadata"`
 	Spec       any        `json:"spec"`
 }
-
-func (gkeOnAWS) Check(config.NodePool, *field.Path) field.ErrorList { return nil }
 
 // Body builds the API request body for a pool.
 func Body(p config.NodePool, g *config.GKEOnAWS) AwsNodePool {

@@ -2,9 +2,6 @@ package nodepool
 
 import (
 	"fmt"
-	"strings"
-
-	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/isolate-workloads/isolate-workloads/config"
 )
@@ -38,33 +35,6 @@ type kubeTaint struct {
 	Key    string `json:"key"`
 	Value  string `json:"value,omitempty"`
 	Effect string `json:"effect"`
-}
-
-// karpenterRestricted reports why Karpenter's NodePool schema would reject a
-// node label: the karpenter.sh domain is its own, and the node name label is
-// set by the kubelet.
-func karpenterRestricted(key string) string {
-	// The prefix is everything before the first '/', or the whole key.
-	domain, _, _ := strings.Cut(key, "/")
-	switch {
-	case key == "kubernetes.io/hostname":
-		return `label "kubernetes.io/hostname" is restricted`
-	case key == "karpenter.sh/nodepool":
-		return `label "karpenter.sh/nodepool" is restricted; Karpenter sets it to the NodePool's name`
-	case key != "karpenter.sh/capacity-type" && strings.HasSuffix(domain, "karpenter.sh"):
-		return `label domain "karpenter.sh" is restricted`
-	}
-	return ""
-}
-
-func (karpenter) Check(p config.NodePool, path *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	for _, k := range config.SortedKeys(p.Labels) {
-		if why := karpenterRestricted(k); why != "" {
-			errs = append(errs, field.Invalid(path.Child("labels").Key(k), k, "Karpenter rejects this label: "+why))
-		}
-	}
-	return errs
 }
 
 func (karpenter) Render(p config.NodePool) (any, error) {

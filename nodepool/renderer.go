@@ -2,6 +2,7 @@ package nodepool
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -11,10 +12,9 @@ import (
 	"github.com/isolate-workloads/isolate-workloads/internal/typedyaml"
 )
 
-// Renderer turns a node pool into one provider's object.
+// Renderer turns a node pool into one provider's object. The config's
+// validation has checked that the target can represent the pool.
 type Renderer interface {
-	// Check reports what this target cannot represent, at the pool's path.
-	Check(p config.NodePool, path *field.Path) field.ErrorList
 	// Render returns the object that creates the pool.
 	Render(p config.NodePool) (any, error)
 }
@@ -44,15 +44,11 @@ type Pool struct {
 	Path *field.Path
 }
 
-// Check returns every problem the targets find, for all pools.
+// Check is cfg.ValidateTargets.
+//
+// Deprecated: kept until the nodepool command calls cfg.ValidateTargets.
 func Check(cfg *config.WorkloadIsolation, targets []string) field.ErrorList {
-	var errs field.ErrorList
-	for _, p := range Pools(cfg) {
-		for _, t := range targets {
-			errs = append(errs, renderers[t].Check(p.NodePool, p.Path)...)
-		}
-	}
-	return errs
+	return cfg.ValidateTargets(targets)
 }
 
 // Emitted is one rendered object and the target it is for.
@@ -66,7 +62,7 @@ type Emitted struct {
 func Render(cfg *config.WorkloadIsolation, targets []string) ([]Emitted, error) {
 	var out []Emitted
 	for _, t := range config.Targets {
-		if !contains(targets, t) {
+		if !slices.Contains(targets, t) {
 			continue
 		}
 		for _, p := range Pools(cfg) {
@@ -82,15 +78,6 @@ func Render(cfg *config.WorkloadIsolation, targets []string) ([]Emitted, error) 
 		}
 	}
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func toKubeObject(v any) (*fn.KubeObject, error) {

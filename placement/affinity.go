@@ -3,13 +3,13 @@ package placement
 import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-
-	"github.com/isolate-workloads/isolate-workloads/config"
+	"maps"
+	"slices"
 )
 
 // Requirements returns one `key In [value]` per pool label, in key order.
 func Requirements(poolLabels map[string]string) []corev1.NodeSelectorRequirement {
-	keys := config.SortedKeys(poolLabels)
+	keys := slices.Sorted(maps.Keys(poolLabels))
 	out := make([]corev1.NodeSelectorRequirement, 0, len(keys))
 	for _, k := range keys {
 		out = append(out, corev1.NodeSelectorRequirement{

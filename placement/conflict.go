@@ -2,12 +2,12 @@ package placement
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
-
-	"github.com/isolate-workloads/isolate-workloads/config"
 )
 
 // Where a pod can land is decided here, exactly, for the transform and the
@@ -26,7 +26,7 @@ var anyNode = nodeClass{nil}
 // poolNodes are the nodes that carry every label of the pool.
 func (p Pool) poolNodes() nodeClass {
 	var cs []constraint
-	for _, k := range config.SortedKeys(p.Labels) {
+	for _, k := range slices.Sorted(maps.Keys(p.Labels)) {
 		cs = append(cs, equalTo(k, p.Labels[k], "the pool's label"))
 	}
 	return nodeClass{cs}
@@ -42,7 +42,7 @@ func (p Pool) sharedNodes() nodeClass {
 		return anyNode // nothing tells the pool's nodes apart
 	}
 	var class nodeClass
-	for _, k := range config.SortedKeys(p.Labels) {
+	for _, k := range slices.Sorted(maps.Keys(p.Labels)) {
 		class = append(class, []constraint{{req: corev1.NodeSelectorRequirement{
 			Key: k, Operator: corev1.NodeSelectorOpNotIn, Values: []string{p.Labels[k]}}}})
 	}
@@ -103,7 +103,7 @@ func (f Fit) Reasons() string {
 
 func fit(s Scheduling, class nodeClass) Fit {
 	var selector []constraint
-	for _, k := range config.SortedKeys(s.NodeSelector) {
+	for _, k := range slices.Sorted(maps.Keys(s.NodeSelector)) {
 		selector = append(selector, equalTo(k, s.NodeSelector[k], "nodeSelector"))
 	}
 	if ok, why := class.admits(selector); !ok {

@@ -2,10 +2,10 @@ package placement
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
-
-	"github.com/isolate-workloads/isolate-workloads/config"
 )
 
 // MergeNodeSelector returns the pool labels that nodeSelector lacks. A key
@@ -14,7 +14,7 @@ import (
 func MergeNodeSelector(existing, poolLabels map[string]string, path *field.Path) (map[string]string, field.ErrorList) {
 	add := map[string]string{}
 	var errs field.ErrorList
-	for _, k := range config.SortedKeys(poolLabels) {
+	for _, k := range slices.Sorted(maps.Keys(poolLabels)) {
 		v, ok := existing[k]
 		switch {
 		case !ok:

@@ -2,12 +2,13 @@ package placement
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"github.com/isolate-workloads/isolate-workloads/config"
 	"github.com/isolate-workloads/isolate-workloads/internal/podyaml"
 	"github.com/isolate-workloads/isolate-workloads/internal/typedyaml"
 )
@@ -228,7 +229,7 @@ func (p Plan) ApplyTo(podSpec *yaml.RNode, enc *podyaml.Encoder) {
 	}
 	if len(p.AddNodeSelector) > 0 {
 		ns := ensure(spec, yaml.MappingNode, fieldNodeSelector)
-		for _, k := range config.SortedKeys(p.AddNodeSelector) {
+		for _, k := range slices.Sorted(maps.Keys(p.AddNodeSelector)) {
 			ns.Content = append(ns.Content, enc.String(k), enc.String(p.AddNodeSelector[k]))
 		}
 	}

@@ -131,15 +131,21 @@ func Compile(selectors, excludes []Selector, selectorsPath, excludesPath *field.
 
 // Selected reports whether r matches any selector and no exclude.
 func (m *Matcher) Selected(r Resource) bool {
+	return m.First(r) >= 0
+}
+
+// First is the index of the first selector r matches, or -1 when it
+// matches none or matches an exclude.
+func (m *Matcher) First(r Resource) int {
 	for _, e := range m.excludes {
 		if e.matches(r) {
-			return false
+			return -1
 		}
 	}
-	for _, s := range m.selectors {
+	for i, s := range m.selectors {
 		if s.matches(r) {
-			return true
+			return i
 		}
 	}
-	return false
+	return -1
 }

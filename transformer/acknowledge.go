@@ -21,8 +21,9 @@ import (
 // same decision. Like every change, they are written only when the run
 // succeeds.
 type acknowledgements struct {
-	entries  []config.Acknowledgement
-	matchers []*selection.Matcher
+	entries []config.Acknowledgement
+	// matcher has one selector per entry.
+	matcher *selection.Matcher
 	byObject map[*fn.KubeObject]audit.Acknowledgement
 	marks    []mark
 }
@@ -36,14 +37,7 @@ type mark struct {
 }
 
 func newAcknowledgements(cfg *config.WorkloadIsolation) *acknowledgements {
-	a := &acknowledgements{entries: cfg.Spec.Audit.Acknowledge, byObject: map[*fn.KubeObject]audit.Acknowledgement{}}
-	path := field.NewPath("spec", "audit", "acknowledge")
-	for i, e := range a.entries {
-		// The config was validated: the selectors compile.
-		m, _ := selection.Compile([]selection.Selector{e.Selector}, nil, path.Index(i), nil)
-		a.matchers = append(a.matchers, m)
-	}
-	return a
+	return &acknowledgements{entries: cfg.Spec.Audit.Acknowledge, matcher: cfg.AcknowledgeMatcher(), byObject: map[*fn.KubeObject]audit.Acknowledgement{}}
 }
 
 // of is the acknowledgement of a workload planned with acknowledge.
@@ -65,7 +59,7 @@ func (r *isolation) acknowledge(obj *fn.KubeObject, rn *yaml.RNode, row workload
 		annotations = stringMap(rn, slices.Concat(metaFields, []string{"annotations"}))
 		metaPath = field.NewPath(metaFields[0], metaFields[1:]...).String()
 	}
-	i := a.firstMatch(resourceOf(obj))
+	i := a.matcher.First(resourceOf(obj))
 	if i < 0 {
 		a.byObject[obj] = audit.ReadAcknowledgement(labels, annotations, metaPath)
 		return
@@ -91,16 +85,6 @@ func (r *isolation) acknowledge(obj *fn.KubeObject, rn *yaml.RNode, row workload
 	r.changed = append(r.changed, objectResult(obj, fn.Info, metaPath, fmt.Sprintf(
 		"privileges acknowledged by %s: wrote the label %s and the reason annotation %s onto the pod template (this changes the pod template, so the workload rolls out)",
 		ack.Source, audit.AcknowledgedLabel, audit.AcknowledgedReasonAnnotation)))
-}
-
-// firstMatch is the index of the first entry that matches r, or -1.
-func (a *acknowledgements) firstMatch(r selection.Resource) int {
-	for i, m := range a.matchers {
-		if m.Selected(r) {
-			return i
-		}
-	}
-	return -1
 }
 
 // apply writes the planned labels and annotations. acknowledge checked

@@ -13,7 +13,6 @@ import (
 	"github.com/isolate-workloads/isolate-workloads/config"
 	"github.com/isolate-workloads/isolate-workloads/internal/podyaml"
 	"github.com/isolate-workloads/isolate-workloads/internal/text"
-	"github.com/isolate-workloads/isolate-workloads/nodepool"
 	"github.com/isolate-workloads/isolate-workloads/placement"
 	"github.com/isolate-workloads/isolate-workloads/selection"
 	"github.com/isolate-workloads/isolate-workloads/workload"
@@ -47,9 +46,6 @@ const (
 
 func isolate(rl *fn.ResourceList) (bool, error) {
 	cfg, errs := config.Load(rl.FunctionConfig)
-	if len(errs) == 0 {
-		errs = nodepool.Check(cfg, cfg.Spec.NodePool.EmittedTargets())
-	}
 	if len(errs) > 0 {
 		for _, e := range errs {
 			rl.Results = append(rl.Results, configResult(e, rl.FunctionConfig))
@@ -121,10 +117,8 @@ type change struct {
 }
 
 func newIsolation(cfg *config.WorkloadIsolation, cfgObject *fn.KubeObject) *isolation {
-	spec := field.NewPath("spec")
-	matcher, _ := selection.Compile(cfg.Spec.Selectors, cfg.Spec.Excludes, spec.Child("selectors"), spec.Child("excludes"))
 	pool, opts := placement.FromConfig(cfg)
-	return &isolation{cfg: cfg, matcher: matcher, table: workload.NewTable(cfg.Spec.AdditionalPodSpecPaths), pool: pool, opts: opts,
+	return &isolation{cfg: cfg, matcher: cfg.Matcher(), table: workload.NewTable(cfg.Spec.AdditionalPodSpecPaths), pool: pool, opts: opts,
 		auditor: audit.NewAuditor(cfg, pool), acks: newAcknowledgements(cfg), findings: map[string]int{}, acknowledged: map[string]int{}, cfgObject: cfgObject,
 		listOf: map[*fn.KubeObject]*fn.KubeObject{}}
 }
