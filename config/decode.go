@@ -12,6 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/isolate-workloads/isolate-workloads/internal/yamlnode"
 )
 
 // kindString spells a kind the way kubectl explain and API errors do: Kind.version.group.
@@ -138,7 +140,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path *field.Path) {
 			d.lines[path.String()] = n.Line
 		}
 	}
-	if n.Kind == yaml.ScalarNode && n.ShortTag() == yaml.NodeTagNull {
+	if yamlnode.IsNull(n) {
 		return
 	}
 	switch v.Kind() {
@@ -234,7 +236,7 @@ func (d *decoder) entries(n *yaml.Node, path *field.Path, keyPath func(string) *
 			continue
 		}
 		if _, dup := first[key.Value]; dup {
-			d.report(key, keyPath(key.Value), "the key is given twice; a map holds one value per key, and YAML readers disagree on which one wins")
+			d.report(key, keyPath(key.Value), yamlnode.RepeatedKeyMessage)
 			continue
 		}
 		first[key.Value] = key

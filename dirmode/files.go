@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/isolate-workloads/isolate-workloads/internal/krmio"
+	"github.com/isolate-workloads/isolate-workloads/internal/yamlnode"
 )
 
 // packageFiles lists the manifest files of a package as kpt sees them:
@@ -171,7 +172,7 @@ func parseDocument(text string) (*yaml.RNode, error) {
 			"kpt refuses it too. Write one object per document, separated by --- lines, " +
 			"or put them under items: of an object of apiVersion: v1, kind: List")
 	case yaml.ScalarNode:
-		if root.ShortTag() == yaml.NodeTagNull {
+		if yamlnode.IsNull(root) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("is a single value (%.40q), not a Kubernetes object (a map of fields such as apiVersion and kind)", root.Value)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/isolate-workloads/isolate-workloads/internal/podyaml"
 	"github.com/isolate-workloads/isolate-workloads/internal/typedyaml"
+	"github.com/isolate-workloads/isolate-workloads/internal/yamlnode"
 )
 
 // The pod spec fields placement reads and writes.
@@ -122,17 +123,10 @@ func duplicates(m *yaml.Node, path *field.Path, keys ...string) field.ErrorList 
 		return nil
 	}
 	var errs field.ErrorList
-	seen := map[string]bool{}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		k := m.Content[i].Value
-		if seen[k] {
-			for _, want := range keys {
-				if k == want {
-					errs = append(errs, field.Invalid(path.Child(k), field.OmitValueType{}, "the key is given twice; YAML readers disagree on which one wins"))
-				}
-			}
+	for _, k := range yamlnode.RepeatedKeys(m) {
+		if slices.Contains(keys, k.Value) {
+			errs = append(errs, field.Invalid(path.Child(k.Value), field.OmitValueType{}, yamlnode.RepeatedKeyMessage))
 		}
-		seen[k] = true
 	}
 	return errs
 }
@@ -182,14 +176,10 @@ func valueAt(n *yaml.Node, names ...string) *yaml.Node {
 		}
 		n = next
 	}
-	if n == nil || isNull(n) {
+	if n == nil || yamlnode.IsNull(n) {
 		return nil
 	}
 	return n
-}
-
-func isNull(n *yaml.Node) bool {
-	return n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagNull
 }
 
 // ApplyTo writes the plan into the pod spec node. Existing entries, their
@@ -248,7 +238,7 @@ func ensure(n *yaml.Node, kind yaml.Kind, names ...string) *yaml.Node {
 		for j := 0; j+1 < len(n.Content); j += 2 {
 			if n.Content[j].Value == name {
 				next = n.Content[j+1]
-				if isNull(next) {
+				if yamlnode.IsNull(next) {
 					*next = *newNode(want)
 				}
 				toBlockStyle(n.Content[j], next)

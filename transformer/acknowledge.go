@@ -23,7 +23,7 @@ import (
 type acknowledgements struct {
 	entries []config.Acknowledgement
 	// matcher has one selector per entry.
-	matcher *selection.Matcher
+	matcher  *selection.Matcher
 	byObject map[*fn.KubeObject]audit.Acknowledgement
 	marks    []mark
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/isolate-workloads/isolate-workloads/internal/yamlnode"
 )
 
 // MaxAliasExpansion bounds how many nodes YAML aliases may expand to, as a
@@ -74,13 +76,13 @@ func Parse(input []byte) (*fn.ResourceList, error) {
 		return nil, inputErr("kind", "the input is a %s, not a ResourceList", kind)
 	}
 	rl := &fn.ResourceList{FunctionConfig: fn.NewEmptyKubeObject()}
-	if fc := fields["functionConfig"]; fc != nil && !isNull(fc) {
+	if fc := fields["functionConfig"]; fc != nil && !yamlnode.IsNull(fc) {
 		if fc.Kind != yaml.MappingNode {
 			return nil, inputErr("functionConfig", "must be a map, not %s", describe(fc))
 		}
 		rl.FunctionConfig = fn.MoveToKubeObject(yaml.NewRNode(fc))
 	}
-	if items := fields["items"]; items != nil && !isNull(items) {
+	if items := fields["items"]; items != nil && !yamlnode.IsNull(items) {
 		if items.Kind != yaml.SequenceNode {
 			return nil, inputErr("items", "must be a list of resources, not %s", describe(items))
 		}
@@ -91,7 +93,7 @@ func Parse(input []byte) (*fn.ResourceList, error) {
 			rl.Items = append(rl.Items, fn.MoveToKubeObject(yaml.NewRNode(item)))
 		}
 	}
-	if res := fields["results"]; res != nil && !isNull(res) {
+	if res := fields["results"]; res != nil && !yamlnode.IsNull(res) {
 		if res.Kind == yaml.MappingNode { // older kyaml wrote results as a map with items
 			if f, _ := uniqueFields(res, "results"); f != nil {
 				res = f["items"]
@@ -123,7 +125,7 @@ func checkItem(item *yaml.Node, path string) error {
 		}
 	}
 	meta := fields["metadata"]
-	if meta == nil || isNull(meta) {
+	if meta == nil || yamlnode.IsNull(meta) {
 		return nil
 	}
 	if meta.Kind != yaml.MappingNode {
@@ -163,29 +165,26 @@ func fieldOf(m *yaml.Node, key string) *yaml.Node {
 // uniqueFields maps the keys of a map node to their values, and rejects a
 // key given twice: YAML readers disagree on which one wins.
 func uniqueFields(m *yaml.Node, path string) (map[string]*yaml.Node, error) {
+	if repeated := yamlnode.RepeatedKeys(m); len(repeated) > 0 {
+		return nil, inputErr(strings.TrimPrefix(path+"."+repeated[0].Value, "."), yamlnode.RepeatedKeyMessage)
+	}
 	out := make(map[string]*yaml.Node, len(m.Content)/2)
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		key := m.Content[i].Value
-		if _, dup := out[key]; dup {
-			return nil, inputErr(strings.TrimPrefix(path+"."+key, "."), "given twice")
-		}
-		out[key] = m.Content[i+1]
+		out[m.Content[i].Value] = m.Content[i+1]
 	}
 	return out, nil
 }
 
 func scalar(n *yaml.Node) string {
-	if n == nil || n.Kind != yaml.ScalarNode || isNull(n) {
+	if n == nil || n.Kind != yaml.ScalarNode || yamlnode.IsNull(n) {
 		return ""
 	}
 	return n.Value
 }
 
-func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagNull }
-
 func describe(n *yaml.Node) string {
 	switch {
-	case isNull(n):
+	case yamlnode.IsNull(n):
 		return "null"
 	case n.Kind == yaml.ScalarNode:
 		return fmt.Sprintf("the scalar %.40q", n.Value)

@@ -4,6 +4,8 @@ import (
 	"math"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/isolate-workloads/isolate-workloads/internal/yamlnode"
 )
 
 // Reader decodes YAML nodes into Go values exactly as typedyaml.Decode does
@@ -26,18 +28,14 @@ func (r *Reader) OK() bool { return !r.failed }
 // giveUp marks the read as failed; the values returned after it do not matter.
 func (r *Reader) giveUp() { r.failed = true }
 
-func isNull(n *yaml.Node) bool {
-	return n.Kind == yaml.ScalarNode && n.ShortTag() == yaml.NodeTagNull
-}
-
 // Fields calls field for each key of a map, and gives up on a key that
 // field does not know (it returns false), a key given twice, or a node that
 // is not a map. It reports false for null, which decodes to the zero value.
 func (r *Reader) Fields(n *yaml.Node, field func(key string, value *yaml.Node) bool) bool {
-	if r.failed || isNull(n) {
+	if r.failed || yamlnode.IsNull(n) {
 		return false
 	}
-	if n.Kind != yaml.MappingNode || len(n.Content)%2 != 0 {
+	if n.Kind != yaml.MappingNode || len(n.Content)%2 != 0 || len(yamlnode.RepeatedKeys(n)) > 0 {
 		r.giveUp()
 		return false
 	}
@@ -46,12 +44,6 @@ func (r *Reader) Fields(n *yaml.Node, field func(key string, value *yaml.Node) b
 		if key.Kind != yaml.ScalarNode || key.ShortTag() != yaml.NodeTagString {
 			r.giveUp()
 			return false
-		}
-		for j := 0; j < i; j += 2 {
-			if n.Content[j].Value == key.Value {
-				r.giveUp()
-				return false
-			}
 		}
 		if !field(key.Value, n.Content[i+1]) {
 			r.giveUp()
@@ -63,7 +55,7 @@ func (r *Reader) Fields(n *yaml.Node, field func(key string, value *yaml.Node) b
 
 // String reads a string; null is "".
 func (r *Reader) String(n *yaml.Node) string {
-	if r.failed || isNull(n) {
+	if r.failed || yamlnode.IsNull(n) {
 		return ""
 	}
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != yaml.NodeTagString {
@@ -75,7 +67,7 @@ func (r *Reader) String(n *yaml.Node) string {
 
 // Bool reads a boolean; null is false.
 func (r *Reader) Bool(n *yaml.Node) bool {
-	if r.failed || isNull(n) {
+	if r.failed || yamlnode.IsNull(n) {
 		return false
 	}
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != yaml.NodeTagBool {
@@ -96,7 +88,7 @@ func (r *Reader) Bool(n *yaml.Node) bool {
 
 // BoolPtr reads an optional boolean; null is nil.
 func (r *Reader) BoolPtr(n *yaml.Node) *bool {
-	if isNull(n) {
+	if yamlnode.IsNull(n) {
 		return nil
 	}
 	b := r.Bool(n)
@@ -105,7 +97,7 @@ func (r *Reader) BoolPtr(n *yaml.Node) *bool {
 
 // Int64 reads an integer with go-yaml's own integer syntax.
 func (r *Reader) Int64(n *yaml.Node) int64 {
-	if r.failed || isNull(n) {
+	if r.failed || yamlnode.IsNull(n) {
 		return 0
 	}
 	var i int64
@@ -117,7 +109,7 @@ func (r *Reader) Int64(n *yaml.Node) int64 {
 
 // Int64Ptr reads an optional integer; null is nil.
 func (r *Reader) Int64Ptr(n *yaml.Node) *int64 {
-	if isNull(n) {
+	if yamlnode.IsNull(n) {
 		return nil
 	}
 	i := r.Int64(n)
@@ -140,7 +132,7 @@ func (r *Reader) Strings(n *yaml.Node) []string {
 
 // StringMap reads a map of strings; null is nil and {} is an empty map.
 func (r *Reader) StringMap(n *yaml.Node) map[string]string {
-	if r.failed || isNull(n) {
+	if r.failed || yamlnode.IsNull(n) {
 		return nil
 	}
 	out := map[string]string{}
@@ -154,7 +146,7 @@ func (r *Reader) StringMap(n *yaml.Node) map[string]string {
 // List reads a list with item; null is nil and [] is an empty list, as the
 // JSON decoder makes them.
 func List[T any](r *Reader, n *yaml.Node, item func(*yaml.Node) T) []T {
-	if r.failed || isNull(n) {
+	if r.failed || yamlnode.IsNull(n) {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
@@ -174,7 +166,7 @@ func List[T any](r *Reader, n *yaml.Node, item func(*yaml.Node) T) []T {
 // Ptr reads an optional struct with read; null is nil and {} a pointer to
 // the zero value, as the JSON decoder makes them.
 func Ptr[T any](r *Reader, n *yaml.Node, read func(*yaml.Node) T) *T {
-	if r.failed || isNull(n) {
+	if r.failed || yamlnode.IsNull(n) {
 		return nil
 	}
 	v := read(n)
