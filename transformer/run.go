@@ -252,10 +252,8 @@ func nodeKind(n *yaml.Node) string {
 // collectForAudit reads the pod spec of an unselected workload, which the
 // audit checks for ways onto the pool.
 func (r *isolation) collectForAudit(obj *fn.KubeObject, rn *yaml.RNode, row workload.PodSpecPath) {
-	fields := row.Fields()
-	path := field.NewPath(fields[0], fields[1:]...)
-	podSpec, err := rn.Pipe(yaml.Lookup(fields...))
-	if err != nil || podSpec == nil {
+	podSpec, path := podSpecOf(rn, row)
+	if podSpec == nil {
 		return
 	}
 	spec, err := audit.DecodePodSpec(podSpec.YNode())
@@ -289,11 +287,20 @@ func (r *isolation) audit() {
 	}
 }
 
-func (r *isolation) planWorkload(obj *fn.KubeObject, rn *yaml.RNode, row workload.PodSpecPath) {
+// podSpecOf is the pod spec of a workload, nil when there is none, and its
+// path in the object.
+func podSpecOf(rn *yaml.RNode, row workload.PodSpecPath) (*yaml.RNode, *field.Path) {
 	fields := row.Fields()
-	path := field.NewPath(fields[0], fields[1:]...)
 	podSpec, err := rn.Pipe(yaml.Lookup(fields...))
-	if err != nil || podSpec == nil || podSpec.YNode().Kind != yaml.MappingNode {
+	if err != nil {
+		podSpec = nil
+	}
+	return podSpec, field.NewPath(fields[0], fields[1:]...)
+}
+
+func (r *isolation) planWorkload(obj *fn.KubeObject, rn *yaml.RNode, row workload.PodSpecPath) {
+	podSpec, path := podSpecOf(rn, row)
+	if podSpec == nil || podSpec.YNode().Kind != yaml.MappingNode {
 		r.fail(obj, field.Required(path, fmt.Sprintf("a selected %s needs a pod spec (a map) at %s to be isolated", obj.GetKind(), path)))
 		return
 	}
