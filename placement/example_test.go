@@ -48,3 +48,27 @@ func ExampleMissingTolerations() {
 	// 0
 	// workloadType Equal untrusted NoExecute
 }
+
+// The pool's label joins every existing term, because terms are ORed; an
+// empty term matches no node and is left alone.
+func ExampleMergeRequiredAffinity() {
+	existing := &corev1.NodeSelector{NodeSelectorTerms: []corev1.NodeSelectorTerm{
+		{MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "zone", Operator: corev1.NodeSelectorOpIn, Values: []string{"a"}}}},
+		{MatchFields: []corev1.NodeSelectorRequirement{{Key: "metadata.name", Operator: corev1.NodeSelectorOpIn, Values: []string{"n1"}}}},
+		{},
+	}}
+	merge := placement.MergeRequiredAffinity(existing, placement.Requirements(untrusted.Labels))
+	for i, add := range merge.AddToTerm {
+		fmt.Printf("term %d gets %d requirement(s)", i, len(add))
+		for _, r := range add {
+			fmt.Printf(": %s %s %v", r.Key, r.Operator, r.Values)
+		}
+		fmt.Println()
+	}
+	fmt.Println("new term:", merge.NewTerm != nil)
+	// Output:
+	// term 0 gets 1 requirement(s): workloadType In [untrusted]
+	// term 1 gets 1 requirement(s): workloadType In [untrusted]
+	// term 2 gets 0 requirement(s)
+	// new term: false
+}
