@@ -69,6 +69,8 @@ type isolation struct {
 	findings map[string]int
 
 	changes []change
+	// poolLabels are planned with spec.enforcement (enforce.go).
+	poolLabels []poolLabel
 	// results are errors and warnings; changed only describe a run that
 	// succeeds, and are dropped when it fails.
 	results fn.Results
@@ -173,6 +175,7 @@ func (r *isolation) planWorkload(obj *fn.KubeObject, rn *yaml.RNode, row workloa
 		plan, errs = placement.PlanFor(scheduling, r.pool, r.opts, path)
 		if len(errs) == 0 {
 			r.record(obj, podSpec, plan, path)
+			r.planPoolLabel(obj, rn, row, path)
 		}
 	}
 	for _, e := range errs {
@@ -206,6 +209,7 @@ func (r *isolation) apply() {
 	for _, c := range r.changes {
 		c.plan.ApplyTo(c.podSpec, enc)
 	}
+	r.applyPoolLabels()
 }
 
 func (r *isolation) summary() *fn.Result {
