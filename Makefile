@@ -45,7 +45,7 @@ example: build tools ## Run the example end to end with real kustomize (exec fun
 ##@ Test
 
 .PHONY: test
-test: tools ## Run the whole test suite, real kustomize and kpt included.
+test: tools controlplane ## Run the whole test suite, real kustomize, kpt and control plane included.
 	go test ./...
 
 .PHONY: fmt
@@ -71,6 +71,10 @@ bench-startup: ## Measure only the startup (10-resource input), with more runs.
 
 .PHONY: tools
 tools: $(TOOLS)/kustomize ## Install the clients the tests use (kustomize) into bin/tools.
+
+.PHONY: controlplane
+controlplane: ## Build the control plane the cluster tests start into bin/tools (first run only, about 15-18 minutes).
+	hack/controlplane.sh
 
 $(TOOLS)/kustomize:
 	GOBIN=$(TOOLS) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)

@@ -25,7 +25,7 @@ Usage:
   isolate-workloads run ...           run over a package directory in place (like kpt fn eval)
   isolate-workloads nodepool ...      print the node pool to create (gcloud command or objects)
   isolate-workloads policy ...        print the admission policy that enforces the isolation
-  isolate-workloads verify ...        check a cluster's pods and nodes (kubectl get pods,nodes -A -o json)
+  isolate-workloads verify ...        check a cluster's pods and nodes (--kubeconfig, --in-cluster, or kubectl get pods,nodes -A -o json)
   isolate-workloads version           print the version
 
 Run 'isolate-workloads COMMAND -h' for a command's flags.
