@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -16,10 +17,12 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/retry"
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/isolate-workloads/isolate-workloads/audit"
@@ -81,6 +84,7 @@ func TestPolicyOnAPIServer(t *testing.T) {
 	t.Run("privileged tolerating rule denies", c.testPrivilegedRule)
 	t.Run("acknowledged DaemonSet in kube-system is admitted", c.testAcknowledgedDaemonSet)
 	t.Run("update adding a wildcard toleration is denied", c.testUpdateAddingToleration)
+	t.Run("privileged ephemeral container is denied", c.testEphemeralContainer)
 	t.Run("cost budget", c.testCostBudget)
 	t.Run("agrees with the audit", c.testAgreesWithAudit)
 	t.Run("Warn admits with a warning", c.testWarn)
@@ -96,13 +100,45 @@ func startPolicyCluster(t *testing.T) *policyCluster {
 		t.Fatal(err)
 	}
 	pool := c.cfg.Spec.NodePool
-	c.CreateNode(t, testcluster.Node{Name: poolNode, Labels: pool.Labels, Taints: pool.CoreTaints()})
-	c.CreateNode(t, testcluster.Node{Name: "shared-node"})
+	createNode(t, c, poolNode, pool.Labels, pool.CoreTaints())
+	createNode(t, c, "shared-node", nil, nil)
 	c.CreateNamespace(t, appsNS)
 	// Applying the function's own output emits the policy and the binding.
 	c.Apply(t, []byte(renderObjects(t, c.cfg)))
 	c.waitForActions(t, admissionregistrationv1.Deny)
 	return c
+}
+
+// createNode creates a Ready node. testcluster.CreateNode fails the test
+// when a controller (the TTL controller's annotation) updates the node
+// between its create and its status update; this retries the status update
+// on the latest version instead.
+func createNode(t testing.TB, c *policyCluster, name string, nodeLabels map[string]string, taints []corev1.Taint) {
+	t.Helper()
+	ctx := context.Background()
+	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{corev1.LabelHostname: name, corev1.LabelOSStable: "linux"}},
+		Spec: corev1.NodeSpec{Taints: taints}}
+	maps.Copy(node.Labels, nodeLabels)
+	if _, err := c.Client.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("creating node %s: %v", name, err)
+	}
+	capacity := corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("4"), corev1.ResourceMemory: resource.MustParse("16Gi"), corev1.ResourcePods: resource.MustParse("110")}
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		latest, err := c.Client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		now := metav1.Now()
+		latest.Status = corev1.NodeStatus{
+			Capacity: capacity, Allocatable: capacity, Phase: corev1.NodeRunning,
+			Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady", LastHeartbeatTime: now, LastTransitionTime: now}},
+		}
+		_, err = c.Client.CoreV1().Nodes().UpdateStatus(ctx, latest, metav1.UpdateOptions{})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("marking node %s Ready: %v", name, err)
+	}
 }
 
 func loadConfig(t testing.TB, text string) *config.WorkloadIsolation {
@@ -184,17 +220,61 @@ func (c *policyCluster) dryRunCreate(ctx context.Context, client kubernetes.Inte
 	return err
 }
 
+// testTypeChecking reads the type checking the API server does against the
+// Pod schema. It covers only validations and their messages, so each
+// variable and the match condition are also checked as the validation of a
+// policy of their own (unbound: it decides nothing), with the variables
+// before them defined.
 func (c *policyCluster) testTypeChecking(t *testing.T) {
-	name := enforcement.Name(c.cfg.Spec.NodePool.Name)
+	policy := enforcement.Policy(c.cfg)
+	c.expectNoTypeWarnings(t, policy.Name)
+
+	spec := policy.Spec
+	check := func(name string, variables []admissionregistrationv1.Variable, expression string) *admissionregistrationv1.ValidatingAdmissionPolicy {
+		p := enforcement.Policy(c.cfg)
+		p.Name = name
+		p.Spec.MatchConditions = nil
+		p.Spec.Variables = variables
+		p.Spec.Validations = []admissionregistrationv1.Validation{{Expression: "(" + expression + ") == (" + expression + ")"}}
+		if _, err := c.Client.AdmissionregistrationV1().ValidatingAdmissionPolicies().Create(context.Background(), p, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return p
+	}
+	for i, v := range spec.Variables {
+		check("typecheck-variable-"+strings.ToLower(v.Name), spec.Variables[:i], v.Expression)
+	}
+	check("typecheck-match-condition", nil, spec.MatchConditions[0].Expression)
+	for _, v := range spec.Variables {
+		c.expectNoTypeWarnings(t, "typecheck-variable-"+strings.ToLower(v.Name))
+	}
+	c.expectNoTypeWarnings(t, "typecheck-match-condition")
+
+	// The control: a misspelt field is flagged, so no warning above means
+	// the Pod schema found nothing.
+	check("typecheck-control", nil, "object.spec.tolerationz")
+	if w := c.typeWarnings(t, "typecheck-control"); len(w) == 0 || !strings.Contains(w[0].Warning, "tolerationz") {
+		t.Errorf("type checking did not flag the misspelt field: %+v", w)
+	}
+}
+
+func (c *policyCluster) expectNoTypeWarnings(t *testing.T, name string) {
+	t.Helper()
+	for _, w := range c.typeWarnings(t, name) {
+		t.Errorf("policy %s: type checking warns at %s: %s", name, w.FieldRef, w.Warning)
+	}
+}
+
+// typeWarnings waits for the type checking of the current generation.
+func (c *policyCluster) typeWarnings(t *testing.T, name string) []admissionregistrationv1.ExpressionWarning {
+	t.Helper()
 	var policy *admissionregistrationv1.ValidatingAdmissionPolicy
-	testcluster.WaitFor(t, time.Minute, "the policy's type checking", func(ctx context.Context) (bool, error) {
+	testcluster.WaitFor(t, time.Minute, "the type checking of policy "+name, func(ctx context.Context) (bool, error) {
 		var err error
 		policy, err = c.Client.AdmissionregistrationV1().ValidatingAdmissionPolicies().Get(ctx, name, metav1.GetOptions{})
 		return err == nil && policy.Status.TypeChecking != nil && policy.Status.ObservedGeneration == policy.Generation, err
 	})
-	for _, w := range policy.Status.TypeChecking.ExpressionWarnings {
-		t.Errorf("type checking warns at %s: %s", w.FieldRef, w.Warning)
-	}
+	return policy.Status.TypeChecking.ExpressionWarnings
 }
 
 // isolatedWorkloads are the workloads the function isolates in the test of
@@ -493,6 +573,33 @@ func (c *policyCluster) testUpdateAddingToleration(t *testing.T) {
 	}
 }
 
+// testEphemeralContainer: ephemeral containers are added to a running pod
+// through their own subresource, which the policy also matches.
+func (c *policyCluster) testEphemeralContainer(t *testing.T) {
+	ctx := context.Background()
+	pod := rule2BadPod("debug-target")
+	pod.Spec.Containers[0].SecurityContext = nil
+	pod.Spec.NodeName = "shared-node"
+	created, err := c.Client.CoreV1().Pods(appsNS).Create(ctx, pod, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("a pod tolerating the pool without privileges: %v", err)
+	}
+	debug := created.DeepCopy()
+	debug.Spec.EphemeralContainers = append(debug.Spec.EphemeralContainers, corev1.EphemeralContainer{EphemeralContainerCommon: corev1.EphemeralContainerCommon{
+		Name: "debugger", Image: "busybox", SecurityContext: &corev1.SecurityContext{Privileged: ptr(true)},
+	}})
+	_, err = c.Client.CoreV1().Pods(appsNS).UpdateEphemeralContainers(ctx, debug.Name, debug, metav1.UpdateOptions{})
+	if err == nil || !strings.Contains(err.Error(), `container "debugger" is privileged`) {
+		t.Errorf("adding a privileged ephemeral container: %v, want the privileged-tolerating denial", err)
+	}
+	// The same container without privileges is allowed: the subresource
+	// itself works.
+	debug.Spec.EphemeralContainers[0].SecurityContext = nil
+	if _, err := c.Client.CoreV1().Pods(appsNS).UpdateEphemeralContainers(ctx, debug.Name, debug, metav1.UpdateOptions{}); err != nil {
+		t.Errorf("adding a plain ephemeral container: %v", err)
+	}
+}
+
 // testCostBudget: a pod with 50 containers and 100 tolerations is decided by
 // the rules, not by a CEL cost error.
 func (c *policyCluster) testCostBudget(t *testing.T) {
@@ -514,7 +621,11 @@ func (c *policyCluster) testCostBudget(t *testing.T) {
 	// Tolerating the pool with its last toleration: every rule runs in full.
 	privileged := big("big-privileged")
 	privileged.Spec.Tolerations[99] = corev1.Toleration{Operator: corev1.TolerationOpExists}
-	msg := c.expectDenied(t, appsNS, privileged, "[privileged-tolerating]", `container "c49" is privileged; container "c49" allows privilege escalation; container "c49" adds capabilities NET_ADMIN, SYS_ADMIN, SYS_PTRACE, BPF`)
+	// The list is cut so the message stays under the API server's 5 KiB
+	// limit for a messageExpression (beyond it, the static message names no
+	// privilege).
+	msg := c.expectDenied(t, appsNS, privileged, "[privileged-tolerating]",
+		`(hostPath volume "v0" (/); hostPath volume "v1" (/);`, `container "c0" is privileged; container "c0" allows privilege escalation; container "c0" adds capabilities NET_ADMIN, SYS_ADMIN, SYS_PTRACE, BPF`, "... (the list is cut)")
 	if strings.Contains(strings.ToLower(msg), "cost") {
 		t.Errorf("the denial is a cost error: %s", msg)
 	}
@@ -690,7 +801,7 @@ func agreementTable() []corev1.PodSpec {
 		{HostNetwork: true, Containers: plain},
 		{HostIPC: true, Containers: plain},
 		{Volumes: []corev1.Volume{{Name: "host", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/var/run"}}}}, Containers: plain},
-		{InitContainers: privileged, Containers: plain},
+		{InitContainers: []corev1.Container{container("init", &corev1.SecurityContext{Privileged: ptr(true)})}, Containers: plain},
 		{Containers: []corev1.Container{container("app", &corev1.SecurityContext{AllowPrivilegeEscalation: ptr(true)})}},
 		{Containers: []corev1.Container{container("app", &corev1.SecurityContext{Capabilities: &corev1.Capabilities{Add: []corev1.Capability{"CHOWN", "cap_net_raw"}}})}},
 		{Containers: []corev1.Container{container("app", &corev1.SecurityContext{Capabilities: &corev1.Capabilities{Add: []corev1.Capability{"CHOWN", "cap_net_admin"}}})}},

@@ -96,7 +96,7 @@ func Policy(cfg *config.WorkloadIsolation) *admissionregistrationv1.ValidatingAd
 					Expression: "variables.labelled || !variables.toleratesPool || variables.acknowledged || size(variables.privileges) == 0",
 					Message:    fmt.Sprintf("[%s] this pod tolerates the taints of node pool %q and has elevated privileges", RulePrivilegedTolerating, pool.Name),
 					MessageExpression: quote(fmt.Sprintf("[%s] this pod tolerates the taints of node pool %q and has elevated privileges (", RulePrivilegedTolerating, pool.Name)) +
-						" + variables.privileges.join('; ') + " +
+						" + " + privilegeList + " + " +
 						quote(fmt.Sprintf("): a compromised isolated workload on that pool could take over its node access. Drop the privileges or the tolerations of the pool's taints (%s)",
 							taintList(guarded))) +
 						" +\n" + acknowledgementHint(cfg.Spec.Enforcement.AcknowledgedNamespaces),
@@ -106,6 +106,17 @@ func Policy(cfg *config.WorkloadIsolation) *admissionregistrationv1.ValidatingAd
 		},
 	}
 }
+
+// maxPrivilegeText bounds the list of privileges in a message: the API
+// server drops a messageExpression result over 5 KiB and falls back to the
+// static message, which names none. A pod with 50 privileged containers
+// would exceed it.
+const maxPrivilegeText = 3000
+
+// privilegeList is the privileges joined for the message, cut at
+// maxPrivilegeText characters.
+var privilegeList = fmt.Sprintf("(variables.privileges.join('; ').size() <= %d ? variables.privileges.join('; ') : "+
+	"variables.privileges.join('; ').substring(0, %d) + '... (the list is cut)')", maxPrivilegeText, maxPrivilegeText)
 
 // acknowledgementHint ends the privilege message: how a node agent that must
 // run everywhere is exempted, or why this pod's acknowledgement did not count.
