@@ -312,6 +312,22 @@ spec:
       containers:
       - {name: db, image: postgres}
 ---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: sandbox-agent
+  namespace: apps
+  labels: {isolation: untrusted}
+spec:
+  selector:
+    matchLabels: {app: sandbox-agent}
+  template:
+    metadata:
+      labels: {app: sandbox-agent}
+    spec:
+      containers:
+      - {name: agent, image: busybox}
+---
 apiVersion: batch/v1
 kind: Job
 metadata:
@@ -376,7 +392,7 @@ func (c *policyCluster) testIsolatedOutputScheduled(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for _, owner := range []string{"web-", "db-0", "batch-", "nightly-now-"} {
+	for _, owner := range []string{"web-", "db-0", "sandbox-agent-", "batch-", "nightly-now-"} {
 		testcluster.WaitFor(t, 2*time.Minute, "a pod of "+owner+" scheduled onto the pool", func(ctx context.Context) (bool, error) {
 			pods, err := c.Client.CoreV1().Pods(appsNS).List(ctx, metav1.ListOptions{})
 			if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/isolate-workloads/isolate-workloads/config"
 	"github.com/isolate-workloads/isolate-workloads/enforcement"
+	"github.com/isolate-workloads/isolate-workloads/placement"
 	"github.com/isolate-workloads/isolate-workloads/workload"
 )
 
@@ -29,6 +30,19 @@ func (e *emission) planEnforcement(items fn.KubeObjects, cfg *config.WorkloadIso
 		e.results = append(e.results, res)
 	}
 	return nil
+}
+
+// placementOptions are the config's, except for a DaemonSet under
+// enforcement: the DaemonSet controller replaces the required node affinity
+// of each pod it creates with a term that names the pod's node
+// (metadata.name), so only a nodeSelector keeps the pool's labels on the pod
+// where the admission policy can see them.
+func (r *isolation) placementOptions(obj *fn.KubeObject) placement.Options {
+	opts := r.opts
+	if r.cfg.Spec.Enforcement != nil && obj.GetKind() == "DaemonSet" {
+		opts.NodeSelector = true
+	}
+	return opts
 }
 
 // poolLabel is a planned pool label on the metadata of a pod template.

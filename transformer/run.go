@@ -172,7 +172,7 @@ func (r *isolation) planWorkload(obj *fn.KubeObject, rn *yaml.RNode, row workloa
 	scheduling, errs := placement.Read(podSpec, path)
 	if len(errs) == 0 {
 		var plan placement.Plan
-		plan, errs = placement.PlanFor(scheduling, r.pool, r.opts, path)
+		plan, errs = placement.PlanFor(scheduling, r.pool, r.placementOptions(obj), path)
 		if len(errs) == 0 {
 			r.record(obj, podSpec, plan, path)
 			r.planPoolLabel(obj, rn, row, path)
