@@ -158,7 +158,7 @@ func (c *Cluster) ApplyObject(ctx context.Context, o *unstructured.Unstructured,
 	if err != nil {
 		return fmt.Errorf("%s: %w", id, err)
 	}
-	opts := metav1.PatchOptions{FieldManager: FieldManager, Force: ptrTo(true)}
+	opts := metav1.PatchOptions{FieldManager: FieldManager, Force: ptrTo(true), FieldValidation: "Strict"}
 	if dryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
