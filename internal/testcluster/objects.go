@@ -3,6 +3,7 @@ package testcluster
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -56,7 +57,7 @@ func (c *Cluster) CreateNode(t testing.TB, n Node) *corev1.Node {
 		corev1.ResourcePods:   resource.MustParse(orDefault(n.Pods, "110")),
 	}
 	now := metav1.Now()
-	created.Status = corev1.NodeStatus{
+	status := corev1.NodeStatus{
 		Capacity:    capacity,
 		Allocatable: capacity,
 		Phase:       corev1.NodeRunning,
@@ -67,7 +68,13 @@ func (c *Cluster) CreateNode(t testing.TB, n Node) *corev1.Node {
 		Addresses: []corev1.NodeAddress{{Type: corev1.NodeHostName, Address: n.Name}},
 		NodeInfo:  corev1.NodeSystemInfo{KubeletVersion: "v1.37.2", OperatingSystem: "linux", Architecture: "amd64"},
 	}
-	updated, err := c.Client.CoreV1().Nodes().UpdateStatus(ctx, created, metav1.UpdateOptions{})
+	// A patch of the status subresource, not an update: controllers write
+	// to a new node at once, and an update would race them.
+	patch, err := json.Marshal(map[string]any{"status": status})
+	if err != nil {
+		t.Fatal(err)
+	}
+	updated, err := c.Client.CoreV1().Nodes().Patch(ctx, created.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{}, "status")
 	if err != nil {
 		t.Fatalf("marking node %s Ready: %v", n.Name, err)
 	}
@@ -158,7 +165,7 @@ func (c *Cluster) ApplyObject(ctx context.Context, o *unstructured.Unstructured,
 	if err != nil {
 		return fmt.Errorf("%s: %w", id, err)
 	}
-	opts := metav1.PatchOptions{FieldManager: FieldManager, Force: ptrTo(true)}
+	opts := metav1.PatchOptions{FieldManager: FieldManager, Force: ptrTo(true), FieldValidation: "Strict"}
 	if dryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}

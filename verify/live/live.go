@@ -18,9 +18,9 @@ import (
 	"github.com/isolate-workloads/isolate-workloads/verify"
 )
 
-// PageSize is how many objects one list request asks for; the API server
-// hands out the rest through continue tokens.
-const PageSize = 500
+// pageSize is how many objects one list request asks for; the API server
+// hands out the rest through continue tokens. A variable for the test.
+var pageSize = 500
 
 // requestTimeout bounds each request, so an unreachable server fails the
 // command instead of hanging it.
@@ -119,7 +119,7 @@ func list[L interface {
 }](ctx context.Context, client *rest.RESTClient, resource string, newPage func() L, add func(L)) error {
 	token := ""
 	for {
-		req := client.Get().Resource(resource).Param("limit", strconv.Itoa(PageSize))
+		req := client.Get().Resource(resource).Param("limit", strconv.Itoa(pageSize))
 		if token != "" {
 			req = req.Param("continue", token)
 		}
