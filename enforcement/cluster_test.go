@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -17,12 +16,10 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/util/retry"
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/isolate-workloads/isolate-workloads/audit"
@@ -100,45 +97,13 @@ func startPolicyCluster(t *testing.T) *policyCluster {
 		t.Fatal(err)
 	}
 	pool := c.cfg.Spec.NodePool
-	createNode(t, c, poolNode, pool.Labels, pool.CoreTaints())
-	createNode(t, c, "shared-node", nil, nil)
+	c.CreateNode(t, testcluster.Node{Name: poolNode, Labels: pool.Labels, Taints: pool.CoreTaints()})
+	c.CreateNode(t, testcluster.Node{Name: "shared-node"})
 	c.CreateNamespace(t, appsNS)
 	// Applying the function's own output emits the policy and the binding.
 	c.Apply(t, []byte(renderObjects(t, c.cfg)))
 	c.waitForActions(t, admissionregistrationv1.Deny)
 	return c
-}
-
-// createNode creates a Ready node. testcluster.CreateNode fails the test
-// when a controller (the TTL controller's annotation) updates the node
-// between its create and its status update; this retries the status update
-// on the latest version instead.
-func createNode(t testing.TB, c *policyCluster, name string, nodeLabels map[string]string, taints []corev1.Taint) {
-	t.Helper()
-	ctx := context.Background()
-	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{corev1.LabelHostname: name, corev1.LabelOSStable: "linux"}},
-		Spec: corev1.NodeSpec{Taints: taints}}
-	maps.Copy(node.Labels, nodeLabels)
-	if _, err := c.Client.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil {
-		t.Fatalf("creating node %s: %v", name, err)
-	}
-	capacity := corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("4"), corev1.ResourceMemory: resource.MustParse("16Gi"), corev1.ResourcePods: resource.MustParse("110")}
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		latest, err := c.Client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		now := metav1.Now()
-		latest.Status = corev1.NodeStatus{
-			Capacity: capacity, Allocatable: capacity, Phase: corev1.NodeRunning,
-			Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady", LastHeartbeatTime: now, LastTransitionTime: now}},
-		}
-		_, err = c.Client.CoreV1().Nodes().UpdateStatus(ctx, latest, metav1.UpdateOptions{})
-		return err
-	})
-	if err != nil {
-		t.Fatalf("marking node %s Ready: %v", name, err)
-	}
 }
 
 func loadConfig(t testing.TB, text string) *config.WorkloadIsolation {
