@@ -94,6 +94,15 @@ func (r *isolation) planPoolLabel(obj *fn.KubeObject, rn *yaml.RNode, row worklo
 		fmt.Sprintf("labelled the pod template %s=%s, which the admission policy of the pool enforces", enforcement.PoolLabel, r.pool.Name)))
 }
 
+// poolLabelSummary counts the labelled pod templates for the summary: a
+// workload that was isolated already may still get the label.
+func (r *isolation) poolLabelSummary() string {
+	if n := len(r.poolLabels); n > 0 {
+		return fmt.Sprintf("; labelled %s for the admission policy", plural(n, "pod template"))
+	}
+	return ""
+}
+
 // applyPoolLabels writes the planned labels. planPoolLabel checked that
 // the metadata and its labels are maps where they exist.
 func (r *isolation) applyPoolLabels() {

@@ -228,7 +228,7 @@ func (r *isolation) summary() *fn.Result {
 	if s.notWorkloads > 0 {
 		msg += fmt.Sprintf("; skipped %s without a pod spec", plural(s.notWorkloads, "selected object"))
 	}
-	return fn.GeneralResult(msg+r.auditSummary(), fn.Info)
+	return fn.GeneralResult(msg+r.poolLabelSummary()+r.auditSummary(), fn.Info)
 }
 
 // auditSummary counts the findings per check, for the summary result.
