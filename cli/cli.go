@@ -24,7 +24,8 @@ Usage:
   isolate-workloads                   run as a KRM function (ResourceList on stdin and stdout)
   isolate-workloads run ...           run over a package directory in place (like kpt fn eval)
   isolate-workloads nodepool ...      print the node pool to create (gcloud command or objects)
-  isolate-workloads verify ...        check a cluster's pods and nodes (kubectl get pods,nodes -A -o json)
+  isolate-workloads policy ...        print the admission policy that enforces the isolation
+  isolate-workloads verify ...        check a cluster's pods and nodes (--kubeconfig, --in-cluster, or kubectl get pods,nodes -A -o json)
   isolate-workloads version           print the version
 
 Run 'isolate-workloads COMMAND -h' for a command's flags.
@@ -54,6 +55,8 @@ func Main(version string, args []string, stdio IO) int {
 		return nodePoolCommand(args[1:], stdio)
 	case "verify":
 		return verifyCommand(args[1:], stdio)
+	case "policy":
+		return policyCommand(args[1:], stdio)
 	case "run":
 		return runCommand(args[1:], stdio)
 	}

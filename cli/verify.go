@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"context"
 	"os"
 	"strings"
 
 	"github.com/isolate-workloads/isolate-workloads/placement"
 	"github.com/isolate-workloads/isolate-workloads/verify"
+	"github.com/isolate-workloads/isolate-workloads/verify/live"
 )
 
 // stringList is a repeatable flag.
@@ -20,12 +22,25 @@ func verifyCommand(args []string, stdio IO) int {
 	configPath := fs.String("config", "", "the WorkloadIsolation file the pipeline uses (required)")
 	var states stringList
 	fs.Var(&states, "cluster-state", "`kubectl get pods,nodes -A -o json` output; repeat for separate files (default: stdin)")
+	var source live.Source
+	fs.StringVar(&source.Kubeconfig, "kubeconfig", "", "read pods and nodes from the cluster of this kubeconfig file instead of a dump")
+	fs.StringVar(&source.Context, "context", "", "with --kubeconfig: the context to use (default: the file's current context)")
+	fs.BoolVar(&source.InCluster, "in-cluster", false, "read pods and nodes with the ServiceAccount of the Pod this runs in")
 	output := fs.String("o", "table", "output format: table or json")
 	if err := fs.Parse(args); err != nil {
 		return ExitBadInput
 	}
 	if fs.NArg() > 0 {
 		return fail("unexpected argument %q", fs.Arg(0))
+	}
+	fromAPI := source.Kubeconfig != "" || source.InCluster
+	switch {
+	case source.Context != "" && source.Kubeconfig == "":
+		return fail("--context needs --kubeconfig")
+	case source.InCluster && source.Kubeconfig != "":
+		return fail("--in-cluster and --kubeconfig exclude each other")
+	case fromAPI && len(states) > 0:
+		return fail("--cluster-state reads a dump; it excludes --kubeconfig and --in-cluster")
 	}
 	if *output != "table" && *output != "json" {
 		return fail("-o must be table or json, not %q", *output)
@@ -35,7 +50,13 @@ func verifyCommand(args []string, stdio IO) int {
 		return fail("%v", err)
 	}
 	var state verify.ClusterState
-	if len(states) == 0 {
+	if fromAPI {
+		read, err := live.Read(context.Background(), source)
+		if err != nil {
+			return fail("%v", err)
+		}
+		state = *read
+	} else if len(states) == 0 {
 		if err := verify.Decode(stdio.Stdin, "stdin", &state); err != nil {
 			return fail("%v", err)
 		}
@@ -51,8 +72,13 @@ func verifyCommand(args []string, stdio IO) int {
 			return fail("%v", err)
 		}
 	}
-	if err := state.Check(); err != nil {
-		return fail("%v", err)
+	// A dump can be incomplete (pods without their nodes, or no pods at
+	// all); the API's lists are the cluster itself, where an empty list is
+	// a fact and not bad input.
+	if !fromAPI {
+		if err := state.Check(); err != nil {
+			return fail("%v", err)
+		}
 	}
 	pool, _ := placement.FromConfig(cfg)
 	report := verify.Verify(pool, &state)

@@ -44,6 +44,7 @@ func (w *WorkloadIsolation) Validate() field.ErrorList {
 	w.acknowledged, ackErrs = w.Spec.Audit.validate(spec.Child("audit"))
 	errs = append(errs, ackErrs...)
 	errs = append(errs, w.Spec.SystemNodePool.validate(spec.Child("systemNodePool"))...)
+	errs = append(errs, w.validateEnforcement(spec.Child("enforcement"))...)
 	if len(errs) > 0 {
 		w.selected, w.acknowledged = nil, nil
 	}
@@ -175,4 +176,11 @@ func (p *SystemNodePool) validate(path *field.Path) field.ErrorList {
 	}
 	errs = append(errs, validateLabels(p.Labels, path.Child("labels"))...)
 	return errs
+}
+
+// SortedKeys returns the keys of m in order.
+//
+// Deprecated: use slices.Sorted(maps.Keys(m)); kept until enforcement does.
+func SortedKeys(m map[string]string) []string {
+	return slices.Sorted(maps.Keys(m))
 }
