@@ -24,8 +24,9 @@ const (
 	nodeLabelsAnnotation = "test.isolate-workloads.dev/node-labels"
 )
 
-// oraclePodSpecPaths is the reference table of where each kind keeps its pod
-// spec (REFERENCE.md §4), kept apart from the function's own table.
+// oraclePodSpecPaths is where each kind keeps its pod spec, as the
+// Kubernetes API reference gives it, written out apart from the function's
+// own table so that a mistake in one shows against the other.
 var oraclePodSpecPaths = map[string][]string{
 	"Pod":                   {"spec"},
 	"PodTemplate":           {"template", "spec"},

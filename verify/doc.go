@@ -1,2 +1,2 @@
-// Package verify checks a live cluster's pods and nodes against the isolation config: the guide's "kubectl get pods -o wide" step, automated.
+// Package verify checks a live cluster's pods and nodes against the isolation config: where each pod runs, as "kubectl get pods -o wide" shows it, checked for every pod and node.
 package verify

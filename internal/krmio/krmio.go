@@ -89,9 +89,9 @@ func writeResultsBySDK(w io.Writer, batch fn.Results, continuation bool) error {
 }
 
 // batchSize is how many items or results are encoded together. The
-// encoder's event slice grows with the batch (an event is about 300 bytes):
-// 8 items keep it in the cache, and were 10% faster than 128 at 10k
-// resources with a third less allocation.
+// encoder's event slice grows with the batch (an event is about 300 bytes),
+// and a small batch keeps it in the CPU cache; BENCHMARKS.md has the
+// measurements.
 const batchSize = 8
 
 // encodeField encodes `key: value` with the encoder settings of the SDK,

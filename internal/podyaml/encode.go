@@ -15,9 +15,10 @@ import (
 // nodes typedyaml.Encode makes through JSON, without the JSON. Use one per
 // run.
 //
-// The same value gets the same node: a run appends the same toleration and
-// requirements to thousands of pod specs, and one copy each was 20 MB of a
-// 10k-resource run's live heap. The nodes are therefore read-only: append
+// The same value gets the same node, because a run appends the same
+// toleration and requirements to thousands of pod specs and a copy each
+// would stay live until the output is written. The nodes are therefore
+// read-only: append
 // them, never edit them. (The encoder and kyaml's readers only read nodes;
 // placement creates the lists it appends to.) It also remembers which
 // strings need quotes for YAML 1.1 readers, because finding out runs a YAML
