@@ -67,9 +67,6 @@ bench: ## Measure time and memory against the identity function, kpt and kustomi
 bench-cluster: ## Measure verify --kubeconfig against kubectl | verify on a real control plane (2,000 pods, 200 nodes).
 	bench/cluster.sh
 
-.PHONY: bench-startup
-bench-startup: ## Measure only the startup (10-resource input), with more runs.
-	BENCH_SIZES= BENCH_DIR_SIZE=0 BENCH_KUSTOMIZE_SIZE=0 BENCH_REPS=$${BENCH_REPS:-15} BENCH_OUT=bench/out/startup.md bench/run.sh
 
 ##@ Tools
 

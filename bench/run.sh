@@ -1,16 +1,14 @@
 #!/usr/bin/env bash
 # make bench: build the binaries and run every scenario of BENCHMARKS.md.
-# Tunables: BENCH_REPS (default 5), BENCH_SIZES (default 1000,10000,100000;
-# empty for the 10-resource startup input only), BENCH_DIR_SIZE (10000; 0
-# skips it), BENCH_KUSTOMIZE_SIZE (1000; 0 skips it), BENCH_OUT (the report,
+# Tunables: BENCH_REPS (default 5), BENCH_SIZES (default 1000,10000,100000),
+# BENCH_DIR_SIZE (10000; 0 skips it), BENCH_KUSTOMIZE_SIZE (1000; 0 skips it), BENCH_OUT (the report,
 # default bench/out/results.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=bin/bench
 mkdir -p "$out" "$(dirname "${BENCH_OUT:-bench/out/results.md}")"
 # Each binary is rewritten in one sequential copy, as installing or unpacking
-# it would: a file as the linker leaves it starts 0.3-0.7 ms slower here,
-# which is noise of its own in the startup figures.
+# it would: a file as the linker leaves it starts up measurably slower.
 build() {
   CGO_ENABLED=0 go build -trimpath -o "$out/$1.linked" "$2"
   cp "$out/$1.linked" "$out/$1" && rm "$out/$1.linked"

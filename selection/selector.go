@@ -38,7 +38,7 @@ type Resource struct {
 // compiled is a Selector with its expressions parsed once.
 type compiled struct {
 	group, version, kind string
-	name, namespace      *pattern
+	name, namespace      *regexp.Regexp
 	labels, annotations  labels.Selector
 }
 
@@ -65,33 +65,14 @@ func compile(s Selector, path *field.Path) (compiled, field.ErrorList) {
 	return c, errs
 }
 
-// pattern is a regular expression that must match a whole string.
-type pattern struct {
-	re *regexp.Regexp
-	// literal is set for an expression without metacharacters, which only
-	// matches itself: most names and namespaces in configs are plain.
-	literal   string
-	isLiteral bool
-}
-
-func (p *pattern) matches(s string) bool {
-	if p.isLiteral {
-		return s == p.literal
-	}
-	return p.re.MatchString(s)
-}
-
 // wholeMatch anchors the expression, because users write "web-.*" meaning
 // the whole name, and an unanchored "web" would also select "not-web-at-all".
-func wholeMatch(expr string) (*pattern, error) {
-	if regexp.QuoteMeta(expr) == expr {
-		return &pattern{literal: expr, isLiteral: true}, nil
-	}
+func wholeMatch(expr string) (*regexp.Regexp, error) {
 	re, err := regexp.Compile("^(?:" + expr + ")$")
 	if err != nil {
 		return nil, fmt.Errorf("not a valid regular expression: %w", err)
 	}
-	return &pattern{re: re}, nil
+	return re, nil
 }
 
 func (c compiled) matches(r Resource) bool {
@@ -99,8 +80,8 @@ func (c compiled) matches(r Resource) bool {
 	case c.group != "" && c.group != r.GVK.Group,
 		c.version != "" && c.version != r.GVK.Version,
 		c.kind != "" && c.kind != r.GVK.Kind,
-		c.name != nil && !c.name.matches(r.Name),
-		c.namespace != nil && !c.namespace.matches(r.Namespace):
+		c.name != nil && !c.name.MatchString(r.Name),
+		c.namespace != nil && !c.namespace.MatchString(r.Namespace):
 		return false
 	}
 	return c.labels.Matches(labels.Set(r.Labels)) && c.annotations.Matches(labels.Set(r.Annotations))

@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,10 +27,6 @@ type scenario struct {
 	baseline string // the scenario this one is compared with
 	cmd      func() *exec.Cmd
 	prepare  func() error
-	// repeat runs the command this many times per measurement and reports
-	// the median: startup is too short to time once, and a few runs the
-	// machine delays would move a mean.
-	repeat int
 }
 
 type sample struct {
@@ -42,7 +37,7 @@ type sample struct {
 func main() {
 	bin := flag.String("bin", "bin/bench", "directory with isolate-workloads, identity, identity-krmio and gen")
 	reps := flag.Int("reps", 5, "measurements per scenario (the median is reported)")
-	sizesFlag := flag.String("sizes", "1000,10000,100000", "ResourceList sizes besides the 10-resource startup input (empty: startup only)")
+	sizesFlag := flag.String("sizes", "1000,10000,100000", "ResourceList sizes")
 	dirSize := flag.Int("dir-size", 10000, "resources in the directory-mode comparison with kpt (0: skip it)")
 	kustomizeSize := flag.Int("kustomize-size", 1000, "resources in the kustomize comparison (0: skip it)")
 	work := flag.String("work", "", "scratch directory (default: a temporary one)")
@@ -76,17 +71,13 @@ func main() {
 			return c
 		}
 	}
-	for _, n := range append([]int{10}, sizes...) {
+	for _, n := range sizes {
 		input := filepath.Join(*work, fmt.Sprintf("rl-%d.yaml", n))
 		writeCmdOutput(input, gen, "-n", strconv.Itoa(n), "-seed", "1")
-		repeat := 1
-		if n <= 100 {
-			repeat = 60
-		}
 		scenarios = append(scenarios,
-			&scenario{name: "identity (fn.AsMain)", size: n, cmd: stdinCmd(filepath.Join(binDir, "identity"), input), repeat: repeat},
-			&scenario{name: "identity (krmio)", size: n, cmd: stdinCmd(filepath.Join(binDir, "identity-krmio"), input), repeat: repeat},
-			&scenario{name: "isolate-workloads", size: n, baseline: "identity (fn.AsMain)", cmd: stdinCmd(fnBin, input), repeat: repeat},
+			&scenario{name: "identity (fn.AsMain)", size: n, cmd: stdinCmd(filepath.Join(binDir, "identity"), input)},
+			&scenario{name: "identity (krmio)", size: n, cmd: stdinCmd(filepath.Join(binDir, "identity-krmio"), input)},
+			&scenario{name: "isolate-workloads", size: n, baseline: "identity (fn.AsMain)", cmd: stdinCmd(fnBin, input)},
 		)
 	}
 
@@ -130,20 +121,10 @@ func main() {
 
 	samples := map[*scenario][]sample{}
 	for r := 0; r < *reps; r++ {
-		for i := 0; i < len(scenarios); {
-			// Scenarios timed over many runs (startup) alternate run by run,
-			// so that whatever the machine is doing meanwhile (reclaiming
-			// the memory of the large run before, say) slows them alike.
-			group := []*scenario{scenarios[i]}
-			for i+len(group) < len(scenarios) && scenarios[i].repeat > 1 && scenarios[i+len(group)].repeat == scenarios[i].repeat {
-				group = append(group, scenarios[i+len(group)])
-			}
-			i += len(group)
-			for j, m := range measureTogether(group) {
-				s := group[j]
-				samples[s] = append(samples[s], m)
-				fmt.Fprintf(os.Stderr, "rep %d/%d %-38s %7d  %v\n", r+1, *reps, s.name, s.size, formatWall(m.wall))
-			}
+		for _, s := range scenarios {
+			m := measure(s)
+			samples[s] = append(samples[s], m)
+			fmt.Fprintf(os.Stderr, "rep %d/%d %-38s %7d  %v\n", r+1, *reps, s.name, s.size, formatWall(m.wall))
 		}
 	}
 
@@ -182,28 +163,16 @@ func main() {
 	}
 }
 
-// measureTogether times the scenarios of a group, one run of each in turn,
-// and returns the median wall time of each; it takes their peak RSS from GNU
-// time, in a separate run: a child's own maxrss also counts the memory of
-// the parent it was forked from, which would hide the small runs.
-func measureTogether(group []*scenario) []sample {
-	walls := make([][]time.Duration, len(group))
-	for i := 0; i < max(group[0].repeat, 1); i++ {
-		for j, s := range group {
-			walls[j] = append(walls[j], runOnce(s, nil))
-		}
-	}
-	out := make([]sample, len(group))
-	for j, s := range group {
-		slices.Sort(walls[j])
-		out[j].wall = walls[j][len(walls[j])/2]
-		runOnce(s, &out[j].rss)
-	}
-	return out
+// measure times one run of a scenario, and takes its peak RSS from GNU time
+// in a separate run: a child's own maxrss also counts the memory of the
+// parent it was forked from, which would hide the small runs.
+func measure(s *scenario) sample {
+	m := sample{wall: runOnce(s, nil)}
+	runOnce(s, &m.rss)
+	return m
 }
 
-// formatWall rounds to the millisecond, keeping two decimals below 100 ms,
-// where the startup ratios are read.
+// formatWall rounds to the millisecond, keeping two decimals below 100 ms.
 func formatWall(d time.Duration) string {
 	if d < 100*time.Millisecond {
 		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
