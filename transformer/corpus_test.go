@@ -2,11 +2,13 @@ package transformer
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
@@ -204,99 +206,163 @@ func withoutPlacement(t *testing.T, obj *fn.KubeObject) map[string]any {
 	return m
 }
 
-// TestNothingLostOnCorpus runs the function over each upstream file, and over
-// all of them together, and checks that nothing but placement changes: every
-// unselected resource is identical, comments included; every selected one
-// differs only in tolerations, affinity and nodeSelector; the count is the
-// same; a second run is byte-identical.
-func TestNothingLostOnCorpus(t *testing.T) {
+// corpusRun is the function run once over one corpus input.
+type corpusRun struct {
+	name   string
+	data   []byte
+	before fn.KubeObjects
+	rl     *fn.ResourceList
+}
+
+var (
+	corpusRunsOnce sync.Once
+	corpusRunsErr  error
+	corpusRunsAll  []corpusRun
+)
+
+// corpusRuns runs the function over each upstream file, and over all of
+// them together, once for the tests below, which only read the runs. The
+// config isolates descheduler's CronJob (the shared corpus config) and
+// longhorn's DaemonSets, so more than one file has a selected workload.
+func corpusRuns(t *testing.T) []corpusRun {
+	t.Helper()
 	files := corpusFiles(t)
-	var all []byte
-	inputs := map[string][]byte{}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
+	corpusRunsOnce.Do(func() {
+		var all []byte
+		var runs []corpusRun
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				corpusRunsErr = err
+				return
+			}
+			runs = append(runs, corpusRun{name: filepath.Base(f), data: data})
+			all = append(append(all, data...), []byte("\n---\n")...)
+		}
+		runs = append(runs, corpusRun{name: "all files together", data: all})
+		shared, err := os.ReadFile("../testdata/corpus/isolation.yaml")
+		if err != nil {
+			corpusRunsErr = err
+			return
+		}
+		config := strings.Replace(string(shared), "  selectors:\n", "  selectors:\n  - kind: DaemonSet\n    namespace: longhorn-system\n", 1)
+		for i := range runs {
+			r := &runs[i]
+			r.before = readAsKpt(t, r.data)
+			cfg, err := fn.ParseKubeObject([]byte(config))
+			if err != nil {
+				corpusRunsErr = err
+				return
+			}
+			r.rl = &fn.ResourceList{Items: readAsKpt(t, r.data), FunctionConfig: cfg}
+			if ok, err := Run(r.rl); !ok || err != nil {
+				corpusRunsErr = fmt.Errorf("%s: run failed: %v %v", r.name, err, r.rl.Results)
+				return
+			}
+		}
+		corpusRunsAll = runs
+	})
+	if corpusRunsErr != nil {
+		t.Fatal(corpusRunsErr)
+	}
+	return corpusRunsAll
+}
+
+// selectedInCorpus is what corpusRuns' config selects, written out apart
+// from its selectors.
+func selectedInCorpus(obj *fn.KubeObject) bool {
+	return obj.GetKind() == "CronJob" && obj.GetName() == "descheduler-cronjob" ||
+		obj.GetKind() == "DaemonSet" && obj.GetNamespace() == "longhorn-system"
+}
+
+func objectID(obj *fn.KubeObject) string {
+	return obj.GetKind() + "/" + obj.GetNamespace() + "/" + obj.GetName()
+}
+
+func TestCorpusKeepsEveryResource(t *testing.T) {
+	for _, r := range corpusRuns(t) {
+		if len(r.rl.Items) != len(r.before) {
+			t.Errorf("%s: %d resources in, %d out", r.name, len(r.before), len(r.rl.Items))
+			continue
+		}
+		for i, b := range r.before {
+			if objectID(r.rl.Items[i]) != objectID(b) {
+				t.Errorf("%s: resource %d is %s, was %s", r.name, i, objectID(r.rl.Items[i]), objectID(b))
+			}
+		}
+	}
+}
+
+func TestCorpusKeepsComments(t *testing.T) {
+	for _, r := range corpusRuns(t) {
+		for i, b := range r.before {
+			in, out := map[string]int{}, map[string]int{}
+			comments(b.CopyToResourceNode().YNode(), in)
+			comments(r.rl.Items[i].CopyToResourceNode().YNode(), out)
+			for c, n := range in {
+				if out[c] < n {
+					t.Errorf("%s: %s lost the comment %q", r.name, objectID(b), c)
+				}
+			}
+		}
+	}
+}
+
+// TestCorpusChangesOnlyPlacementOfSelected checks that every selected
+// workload changed, only in tolerations, affinity and nodeSelector, and that
+// every other resource is byte for byte what it was.
+func TestCorpusChangesOnlyPlacementOfSelected(t *testing.T) {
+	selected := 0
+	for _, r := range corpusRuns(t) {
+		for i, b := range r.before {
+			a := r.rl.Items[i]
+			if !selectedInCorpus(b) {
+				if a.String() != b.String() {
+					t.Errorf("%s: %s is not selected but changed:\n%s", r.name, objectID(b), a.String())
+				}
+				continue
+			}
+			selected++
+			if a.String() == b.String() {
+				t.Errorf("%s: %s is selected but unchanged", r.name, objectID(b))
+			}
+			if !reflect.DeepEqual(withoutPlacement(t, a), withoutPlacement(t, b)) {
+				t.Errorf("%s: %s changed beyond tolerations, affinity and nodeSelector", r.name, objectID(b))
+			}
+		}
+	}
+	if selected < 4 {
+		t.Errorf("only %d selected workloads in the corpus runs", selected)
+	}
+}
+
+// TestCorpusSecondRunIsIdentical runs the function again on its own output:
+// the items come out byte for byte the same.
+func TestCorpusSecondRunIsIdentical(t *testing.T) {
+	for _, r := range corpusRuns(t) {
+		var first bytes.Buffer
+		if err := krmio.Write(&first, r.rl); err != nil {
+			t.Fatal(err)
+		}
+		out, err := krmio.Run(fn.ResourceListProcessorFunc(Run), first.Bytes())
 		if err != nil {
 			t.Fatal(err)
 		}
-		inputs[filepath.Base(f)] = data
-		all = append(append(all, data...), []byte("\n---\n")...)
-	}
-	inputs["all files together"] = all
-	shared, err := os.ReadFile("../testdata/corpus/isolation.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Isolate longhorn's DaemonSets too, so more than one file has a selected workload.
-	config := strings.Replace(string(shared), "  selectors:\n", "  selectors:\n  - kind: DaemonSet\n    namespace: longhorn-system\n", 1)
-	for name, data := range inputs {
-		t.Run(name, func(t *testing.T) {
-			before := readAsKpt(t, data)
-			after := readAsKpt(t, data)
-			cfg, err := fn.ParseKubeObject([]byte(config))
-			if err != nil {
-				t.Fatal(err)
-			}
-			rl := &fn.ResourceList{Items: after, FunctionConfig: cfg}
-			if ok, err := Run(rl); !ok || err != nil {
-				t.Fatalf("run failed: %v %v", err, rl.Results)
-			}
-			if len(rl.Items) != len(before) {
-				t.Fatalf("%d resources in, %d out", len(before), len(rl.Items))
-			}
-			changed := map[string]bool{}
-			for _, r := range rl.Results {
-				if r.ResourceRef != nil && strings.HasPrefix(r.Message, "isolated onto") {
-					changed[r.ResourceRef.Kind+"/"+r.ResourceRef.Namespace+"/"+r.ResourceRef.Name] = true
-				}
-			}
-			for i, b := range before {
-				a := rl.Items[i]
-				id := b.GetKind() + "/" + b.GetNamespace() + "/" + b.GetName()
-				inComments, outComments := map[string]int{}, map[string]int{}
-				comments(b.CopyToResourceNode().YNode(), inComments)
-				comments(a.CopyToResourceNode().YNode(), outComments)
-				for c, n := range inComments {
-					if outComments[c] < n {
-						t.Errorf("%s lost the comment %q", id, c)
-					}
-				}
-				if !changed[id] {
-					if a.String() != b.String() {
-						t.Errorf("%s is not selected but changed:\n%s", id, a.String())
-					}
-					continue
-				}
-				if !reflect.DeepEqual(withoutPlacement(t, a), withoutPlacement(t, b)) {
-					t.Errorf("%s changed beyond tolerations, affinity and nodeSelector", id)
-				}
-			}
-			if len(changed) == 0 && name != "descheduler-rbac.yaml" && strings.Contains(string(data), "kind: CronJob") {
-				t.Errorf("nothing was isolated in %s", name)
-			}
-			var first bytes.Buffer
-			if err := krmio.Write(&first, rl); err != nil {
-				t.Fatal(err)
-			}
-			out, err := krmio.Run(fn.ResourceListProcessorFunc(Run), first.Bytes())
-			if err != nil {
-				t.Fatal(err)
-			}
-			again, err := krmio.Parse(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			firstRL, _ := krmio.Parse(first.Bytes())
-			again.Results, firstRL.Results = nil, nil
-			var a, b bytes.Buffer
-			if err := krmio.Write(&a, firstRL); err != nil {
-				t.Fatal(err)
-			}
-			if err := krmio.Write(&b, again); err != nil {
-				t.Fatal(err)
-			}
-			if a.String() != b.String() {
-				t.Errorf("the second run is not byte-identical")
-			}
-		})
+		again, err := krmio.Parse(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		firstRL, _ := krmio.Parse(first.Bytes())
+		again.Results, firstRL.Results = nil, nil
+		var a, b bytes.Buffer
+		if err := krmio.Write(&a, firstRL); err != nil {
+			t.Fatal(err)
+		}
+		if err := krmio.Write(&b, again); err != nil {
+			t.Fatal(err)
+		}
+		if a.String() != b.String() {
+			t.Errorf("%s: the second run is not byte-identical", r.name)
+		}
 	}
 }
