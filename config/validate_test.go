@@ -1,10 +1,11 @@
 package config
 
 import (
-	"slices"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -121,17 +122,11 @@ func TestValidate(t *testing.T) {
 			tc.mutate(w)
 			errs := w.Validate()
 			if tc.wantField == "" {
-				if len(errs) > 0 {
-					t.Fatalf("want valid, got %v", errs)
-				}
+				require.Empty(t, errs)
 				return
 			}
-			if len(errs) != 1 {
-				t.Fatalf("want exactly one error at %s, got %d: %v", tc.wantField, len(errs), errs)
-			}
-			if errs[0].Field != tc.wantField {
-				t.Errorf("error is about %s, want %s: %v", errs[0].Field, tc.wantField, errs[0])
-			}
+			require.Len(t, errs, 1, "want exactly one error at %s", tc.wantField)
+			assert.Equal(t, tc.wantField, errs[0].Field, errs[0].Error())
 		})
 	}
 }
@@ -152,13 +147,8 @@ func TestValidateReportsEveryTargetProblem(t *testing.T) {
 	for _, e := range w.Validate() {
 		fields = append(fields, e.Field)
 	}
-	want := []string{"spec.nodePool.gkeOnAWS.configEncryptionKMSKeyARN", "spec.nodePool.labels[karpenter.sh/nodepool]"}
-	if !slices.Equal(fields, want) {
-		t.Errorf("errors at %v, want %v", fields, want)
-	}
-	if w.Matcher() != nil {
-		t.Error("an invalid config keeps its compiled selectors")
-	}
+	assert.Equal(t, []string{"spec.nodePool.gkeOnAWS.configEncryptionKMSKeyARN", "spec.nodePool.labels[karpenter.sh/nodepool]"}, fields)
+	assert.Nil(t, w.Matcher(), "an invalid config keeps its compiled selectors")
 }
 
 // TestValidateCompilesSelectors checks that the selectors a run uses are
@@ -169,18 +159,12 @@ func TestValidateCompilesSelectors(t *testing.T) {
 		{Selector: selection.Selector{Kind: "DaemonSet", Namespace: ptr("kube-flannel")}, Reason: "CNI"},
 		{Selector: selection.Selector{Kind: "DaemonSet"}, Reason: "agents"},
 	}
-	if errs := w.Validate(); len(errs) > 0 {
-		t.Fatal(errs)
-	}
+	require.Empty(t, w.Validate())
 	web := selection.Resource{GVK: schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}, Name: "web-1", Namespace: "team-a",
 		Labels: map[string]string{"isolation": "untrusted", "tier": "web"}, Annotations: map[string]string{"isolate": "true"}}
-	if !w.Matcher().Selected(web) {
-		t.Error("the compiled selectors do not select web-1")
-	}
+	assert.True(t, w.Matcher().Selected(web), "the compiled selectors select web-1")
 	flannel := selection.Resource{GVK: schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "DaemonSet"}, Name: "flannel", Namespace: "kube-flannel"}
-	if got := w.AcknowledgeMatcher().First(flannel); got != 0 {
-		t.Errorf("flannel is acknowledged by entry %d, want 0", got)
-	}
+	assert.Equal(t, 0, w.AcknowledgeMatcher().First(flannel), "the first acknowledgement matches flannel")
 }
 
 // TestValidateReportsEverything checks that one pass finds every problem.
@@ -189,9 +173,7 @@ func TestValidateReportsEverything(t *testing.T) {
 	w.Spec.NodePool.Name = ""
 	w.Spec.NodePool.Taints[0].Effect = "Evict"
 	w.Spec.Selectors[0].Name = ptr("(")
-	if errs := w.Validate(); len(errs) != 3 {
-		t.Fatalf("want 3 errors, got %d: %v", len(errs), errs)
-	}
+	assert.Len(t, w.Validate(), 3)
 }
 
 func TestDefault(t *testing.T) {

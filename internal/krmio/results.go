@@ -81,6 +81,8 @@ func addString(m *yaml.Node, key, value string) {
 // stringNode is a string as the YAML encoder writes a Go string: it also
 // double-quotes what YAML 1.1 reads as a bool or a base-60 number, where a
 // string node only gets quoted when YAML 1.2 would read it as something else.
+// typedyaml.String quotes by what a YAML 1.1 parser reads instead, which is
+// safer for the nodes the function adds but would not give the SDK's bytes.
 func stringNode(value string) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: value}
 	if !strings.Contains(value, "\n") && (yaml1_1Bools[value] || isBase60Float(value)) {
