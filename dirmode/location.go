@@ -5,6 +5,8 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/isolate-workloads/isolate-workloads/internal/yamlnode"
 )
 
 // location is what annotate added to an object, for strip to take away.
@@ -19,21 +21,21 @@ type location struct {
 // carries them already, or whose metadata is not a map, is left alone.
 func annotate(root *yaml.Node, path string, index int) location {
 	var loc location
-	metadata := mapValue(root, "metadata")
-	if metadata == nil && !hasKey(root, "metadata") {
+	metadata := yamlnode.Value(root, "metadata")
+	if metadata == nil {
 		metadata = addKey(root, "metadata")
 		loc.newMetadata = true
 	}
-	if metadata == nil || metadata.Kind != yaml.MappingNode {
+	if metadata.Kind != yaml.MappingNode {
 		return location{}
 	}
-	annotations := mapValue(metadata, "annotations")
-	if annotations == nil && !hasKey(metadata, "annotations") {
+	annotations := yamlnode.Value(metadata, "annotations")
+	if annotations == nil {
 		annotations = addKey(metadata, "annotations")
 		loc.newAnnotations = true
 	}
-	if annotations == nil || annotations.Kind != yaml.MappingNode ||
-		hasKey(annotations, kioutil.PathAnnotation) || hasKey(annotations, kioutil.IndexAnnotation) {
+	if annotations.Kind != yaml.MappingNode ||
+		yamlnode.Value(annotations, kioutil.PathAnnotation) != nil || yamlnode.Value(annotations, kioutil.IndexAnnotation) != nil {
 		strip(root, loc)
 		return location{}
 	}
@@ -47,11 +49,11 @@ func annotate(root *yaml.Node, path string, index int) location {
 // strip takes away what annotate added, leaving the object as it was
 // before, byte for byte once encoded.
 func strip(root *yaml.Node, loc location) {
-	metadata := mapValue(root, "metadata")
+	metadata := yamlnode.Value(root, "metadata")
 	if metadata == nil || metadata.Kind != yaml.MappingNode {
 		return
 	}
-	if annotations := mapValue(metadata, "annotations"); annotations != nil && annotations.Kind == yaml.MappingNode {
+	if annotations := yamlnode.Value(metadata, "annotations"); annotations != nil && annotations.Kind == yaml.MappingNode {
 		if loc.annotated {
 			deleteKey(annotations, kioutil.PathAnnotation)
 			deleteKey(annotations, kioutil.IndexAnnotation)
@@ -63,24 +65,6 @@ func strip(root *yaml.Node, loc location) {
 	if loc.newMetadata && len(metadata.Content) == 0 {
 		deleteKey(root, "metadata")
 	}
-}
-
-func hasKey(m *yaml.Node, key string) bool {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return true
-		}
-	}
-	return false
-}
-
-func mapValue(m *yaml.Node, key string) *yaml.Node {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
 }
 
 func addKey(m *yaml.Node, key string) *yaml.Node {

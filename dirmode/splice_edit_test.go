@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/isolate-workloads/isolate-workloads/internal/yamlnode"
 )
 
 // decoded is what a YAML text means, read by the YAML library alone.
@@ -52,7 +54,7 @@ func lookup(root *yaml.Node, path ...string) *yaml.Node {
 			n = n.Content[i]
 			continue
 		}
-		n = mapValue(n, p)
+		n = yamlnode.Value(n, p)
 	}
 	return n
 }

@@ -164,17 +164,10 @@ func value(parent *yaml.RNode, name string) *yaml.Node {
 
 func valueAt(n *yaml.Node, names ...string) *yaml.Node {
 	for _, name := range names {
-		if n == nil || n.Kind != yaml.MappingNode {
+		if n == nil {
 			return nil
 		}
-		var next *yaml.Node
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == name {
-				next = n.Content[i+1]
-				break
-			}
-		}
-		n = next
+		n = yamlnode.Value(n, name)
 	}
 	if n == nil || yamlnode.IsNull(n) {
 		return nil

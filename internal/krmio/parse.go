@@ -141,25 +141,16 @@ func fileOf(meta *yaml.Node) string {
 	if meta == nil || meta.Kind != yaml.MappingNode {
 		return ""
 	}
-	annotations := fieldOf(meta, "annotations")
+	annotations := yamlnode.Value(meta, "annotations")
 	if annotations == nil || annotations.Kind != yaml.MappingNode {
 		return ""
 	}
 	for _, key := range []string{kioutil.PathAnnotation, kioutil.LegacyPathAnnotation} {
-		if p := scalar(fieldOf(annotations, key)); p != "" {
+		if p := scalar(yamlnode.Value(annotations, key)); p != "" {
 			return " (in file " + p + ")"
 		}
 	}
 	return ""
-}
-
-func fieldOf(m *yaml.Node, key string) *yaml.Node {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
 }
 
 // uniqueFields maps the keys of a map node to their values, and rejects a

@@ -8,6 +8,21 @@ func IsNull(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.ShortTag() == yaml.NodeTagNull
 }
 
+// Value is the value of key in the map node m; nil when the key is absent or
+// m is not a map. The first of two equal keys wins, as RepeatedKeys'
+// callers have rejected the second.
+func Value(m *yaml.Node, key string) *yaml.Node {
+	if m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
 // RepeatedKeyMessage says why a key given twice is an error.
 const RepeatedKeyMessage = "the key is given twice; a map holds one value per key, and YAML readers disagree on which one wins"
 
