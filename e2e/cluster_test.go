@@ -172,6 +172,15 @@ func TestVerifyClusterRBAC(t *testing.T) {
 	for _, f := range []string{"namespace.yaml", "rbac.yaml"} {
 		c.Apply(t, []byte(readFile(t, filepath.Join(verifyJob, f))))
 	}
+	// The Job must be valid for the API server too; a dry run, so that its
+	// pod does not join the pods verify counts below.
+	jobs, err := testcluster.Decode([]byte(readFile(t, filepath.Join(verifyJob, "job.yaml"))))
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("job.yaml: %d objects, %v", len(jobs), err)
+	}
+	if err := c.ApplyObject(context.Background(), jobs[0], true); err != nil {
+		t.Fatalf("the API server rejects examples/verify-job/job.yaml: %v", err)
+	}
 	c.Apply(t, []byte(`
 apiVersion: v1
 kind: Pod
