@@ -85,7 +85,7 @@ func serviceAccountKubeconfig(t *testing.T, c *testcluster.Cluster, namespace, n
 	if err != nil {
 		t.Fatalf("TokenRequest for %s/%s: %v", namespace, name, err)
 	}
-	return c.KubeconfigForToken(namespace+"-"+name, tr.Status.Token)
+	return c.KubeconfigForToken(t, namespace+"-"+name, tr.Status.Token)
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -209,7 +209,7 @@ spec:
 
 	c.Apply(t, []byte("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: nobody, namespace: isolate-workloads}\n"))
 	forbidden := serviceAccountKubeconfig(t, c, "isolate-workloads", "nobody")
-	badToken := c.KubeconfigForToken("bad-token", "not-a-token")
+	badToken := c.KubeconfigForToken(t, "bad-token", "not-a-token")
 	unreachable := filepath.Join(t.TempDir(), "unreachable.kubeconfig")
 	data := strings.ReplaceAll(readFile(t, c.Kubeconfig), c.Server(), "https://127.0.0.1:1")
 	if err := os.WriteFile(unreachable, []byte(data), 0o600); err != nil {
