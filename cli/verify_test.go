@@ -77,7 +77,7 @@ func TestVerifyBadInput(t *testing.T) {
 		{"other-kinds", nil, `{"kind":"List","items":[{"kind":"ConfigMap","metadata":{"name":"x"}}]}`, "unexpected kind ConfigMap"},
 		{"empty-list", nil, `{"kind":"List","items":[]}`, "no Nodes"},
 		{"missing-file", []string{"--cluster-state", "nope.json"}, "", "no such file"},
-		{"bad-output", []string{"-o", "yaml"}, "", "-o must be table or json"},
+		{"bad-output", []string{"-o", "wide"}, "", "-o/--output must be table, json, yaml"},
 	}
 	for _, tc := range cases {
 		args := append([]string{"verify", "--config", verifyConfig}, tc.args...)
