@@ -104,7 +104,28 @@ stdout (kpt, kustomize, or 'kpt fn source DIR | isolate-workloads').`,
 		newVerifyCommand(stdio),
 		newVersionCommand(version, stdio),
 	)
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.RunE = unknownSubcommand
+		}
+	}
 	return root
+}
+
+// unknownSubcommand answers a command made only of subcommands
+// (completion) as cobra answers the root: an unknown one is a usage error
+// with suggestions, not its help with status 0.
+func unknownSubcommand(c *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return usageErrorf("name one of its commands; see '%s --help'", c.CommandPath())
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+	c.SuggestionsMinimumDistance = 2 // cobra's default, set only on the root it suggests for
+	if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+	}
+	return usageErrorf("%s\nRun '%s --help' for usage.", msg, c.CommandPath())
 }
 
 // aliases are the other names a flag answers to: --format from before
