@@ -107,7 +107,7 @@ stdout (kpt, kustomize, or 'kpt fn source DIR | isolate-workloads').`,
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
-			c.RunE = unknownSubcommand
+			c.Args, c.RunE = cobra.ArbitraryArgs, unknownSubcommand
 		}
 	}
 	return root
