@@ -11,6 +11,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/isolate-workloads/isolate-workloads/config"
+	"github.com/isolate-workloads/isolate-workloads/internal/text"
 	"github.com/isolate-workloads/isolate-workloads/placement"
 )
 
@@ -35,6 +36,8 @@ type Workload struct {
 	Path     *field.Path
 	Spec     corev1.PodSpec
 	Selected bool
+	// Acknowledgement of its privileges, from its pod template or the config.
+	Acknowledgement Acknowledgement
 }
 
 // Finding is one audit result. Object is nil for findings about the config.
@@ -44,6 +47,8 @@ type Finding struct {
 	Object   *fn.KubeObject
 	Field    string
 	Message  string
+	// Acknowledged findings are info, whatever the check's severity.
+	Acknowledged bool
 }
 
 // Auditor runs the checks of one config.
@@ -55,13 +60,8 @@ type Auditor struct {
 
 // NewAuditor takes the severities and the pool from a defaulted config.
 func NewAuditor(cfg *config.WorkloadIsolation, pool placement.Pool) *Auditor {
-	a := cfg.Spec.Audit
 	return &Auditor{
-		Severity: map[string]config.Severity{
-			CheckWildcardTolerations: a.WildcardTolerations, CheckPrivilegedTolerating: a.PrivilegedTolerating,
-			CheckPrivilegedOnSharedNodes: a.PrivilegedOnSharedNodes, CheckPreferNoSchedule: a.PreferNoSchedule,
-			CheckNoExecuteEviction: a.NoExecuteEviction, CheckManagedComponentsPool: a.ManagedComponentsPool,
-		},
+		Severity:   cfg.Spec.Audit.Severities(),
 		Pool:       pool,
 		SystemPool: cfg.Spec.SystemNodePool != nil,
 	}
@@ -75,6 +75,11 @@ func (a *Auditor) Run(workloads []Workload) []Finding {
 			out = append(out, Finding{Check: check, Severity: s, Object: obj, Field: path, Message: msg})
 		}
 	}
+	addPrivileged := func(check string, w Workload, path, msg, advice string) {
+		if f, ok := a.privilegedFinding(check, w, path, msg, advice); ok {
+			out = append(out, f)
+		}
+	}
 	var evicted []string
 	for _, w := range workloads {
 		if w.Selected {
@@ -86,10 +91,10 @@ func (a *Auditor) Run(workloads []Workload) []Finding {
 		landsOnPool := tolerating && placement.CanLandOnPool(s, a.Pool)
 		switch {
 		case landsOnPool && len(privileges) > 0:
-			add(CheckPrivilegedTolerating, w.Object, privileges[0].Field, fmt.Sprintf(
-				"%s tolerates the taints of node pool %q and has elevated privileges (%s): a compromised isolated workload on that pool could take over this pod's node access and credentials. "+
-					"Drop the privileges, or narrow %s so it does not tolerate the pool's taints",
-				w.Object.GetKind(), a.Pool.Name, Reasons(privileges), w.Path.Child("tolerations").Index(tolIndex)))
+			addPrivileged(CheckPrivilegedTolerating, w, privileges[0].Field, fmt.Sprintf(
+				"%s tolerates the taints of node pool %q and has elevated privileges (%s): a compromised isolated workload on that pool could take over this pod's node access and credentials",
+				w.Object.GetKind(), a.Pool.Name, Reasons(privileges)), fmt.Sprintf(
+				"Drop the privileges, or narrow %s so it does not tolerate the pool's taints", w.Path.Child("tolerations").Index(tolIndex)))
 		case landsOnPool:
 			add(CheckWildcardTolerations, w.Object, w.Path.Child("tolerations").Index(tolIndex).String(), fmt.Sprintf(
 				"this toleration tolerates the taints of node pool %q, so this unselected %s can run on the dedicated nodes next to the isolated workloads. "+
@@ -97,9 +102,9 @@ func (a *Auditor) Run(workloads []Workload) []Finding {
 				a.Pool.Name, w.Object.GetKind()))
 		}
 		if len(privileges) > 0 && placement.CanLandOnShared(s, a.Pool) {
-			add(CheckPrivilegedOnSharedNodes, w.Object, privileges[0].Field, fmt.Sprintf(
-				"this %s has elevated privileges (%s) and runs on shared nodes; avoid elevated-privilege workloads there, or isolate it on a pool of its own",
-				w.Object.GetKind(), Reasons(privileges)))
+			addPrivileged(CheckPrivilegedOnSharedNodes, w, privileges[0].Field, fmt.Sprintf(
+				"this %s has elevated privileges (%s) and runs on shared nodes", w.Object.GetKind(), Reasons(privileges)),
+				"Avoid elevated-privilege workloads there, or isolate it on a pool of its own")
 		}
 		if !a.toleratesNoExecute(w.Spec.Tolerations) {
 			evicted = append(evicted, w.Object.GetKind()+"/"+w.Object.GetName())
@@ -152,8 +157,8 @@ func (a *Auditor) poolFindings(evicted []string) []Finding {
 	}
 	if hasNoExecute && len(evicted) > 0 {
 		add(CheckNoExecuteEviction, "spec.nodePool.taints", fmt.Sprintf(
-			"the NoExecute taint evicts running pods that do not tolerate it: if it is added to nodes that already run pods, %d unselected workloads would be evicted from them (%s)",
-			len(evicted), abbreviate(evicted, 5)))
+			"the NoExecute taint evicts running pods that do not tolerate it: if it is added to nodes that already run pods, %s would be evicted from them (%s)",
+			text.Plural(len(evicted), "unselected workload"), abbreviate(evicted, 5)))
 	}
 	if !a.SystemPool {
 		add(CheckManagedComponentsPool, "spec.systemNodePool", fmt.Sprintf(

@@ -192,7 +192,7 @@ func loadConfigFile(path string) (*config.WorkloadIsolation, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, errs := config.Load(obj)
+	cfg, errs := config.LoadWithLines(obj)
 	if len(errs) > 0 {
 		return nil, usageErrorf("%s is not a valid config:\n%s", path, formatErrors(errs))
 	}

@@ -7,6 +7,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/isolate-workloads/isolate-workloads/selection"
 )
 
 // Severity of an audit check. Off disables it.
@@ -22,7 +24,8 @@ const (
 
 var severities = []string{string(SeverityError), string(SeverityWarning), string(SeverityInfo), string(SeverityOff)}
 
-// Audit sets the severity of each check. An empty value means the default.
+// Audit sets the severity of each check (an empty value means the default)
+// and lists the workloads whose privileges are acknowledged.
 type Audit struct {
 	WildcardTolerations     Severity `json:"wildcardTolerations,omitempty" yaml:"wildcardTolerations,omitempty"`
 	PrivilegedTolerating    Severity `json:"privilegedTolerating,omitempty" yaml:"privilegedTolerating,omitempty"`
@@ -30,6 +33,63 @@ type Audit struct {
 	PreferNoSchedule        Severity `json:"preferNoSchedule,omitempty" yaml:"preferNoSchedule,omitempty"`
 	NoExecuteEviction       Severity `json:"noExecuteEviction,omitempty" yaml:"noExecuteEviction,omitempty"`
 	ManagedComponentsPool   Severity `json:"managedComponentsPool,omitempty" yaml:"managedComponentsPool,omitempty"`
+
+	// Acknowledge lists workloads that must keep their privileges and run
+	// everywhere (a CNI, a log or metrics agent). The function marks each
+	// one's pod template, and the audit reports it as info.
+	Acknowledge []Acknowledgement `json:"acknowledge,omitempty" yaml:"acknowledge,omitempty"`
+}
+
+// Acknowledgement selects workloads with the shape of a selector, and says
+// why their privileges are accepted.
+type Acknowledgement struct {
+	selection.Selector `json:",inline" yaml:",inline"`
+	Reason             string `json:"reason" yaml:"reason"`
+}
+
+// auditCheck is one check: its name (in config keys and result tags), its
+// default and its field in Audit. The table is the one list of checks.
+type auditCheck struct {
+	name     string
+	fallback Severity
+	severity func(*Audit) *Severity
+}
+
+var auditChecks = []auditCheck{
+	{"wildcardTolerations", SeverityWarning, func(a *Audit) *Severity { return &a.WildcardTolerations }},
+	{"privilegedTolerating", SeverityError, func(a *Audit) *Severity { return &a.PrivilegedTolerating }},
+	{"privilegedOnSharedNodes", SeverityWarning, func(a *Audit) *Severity { return &a.PrivilegedOnSharedNodes }},
+	{"preferNoSchedule", SeverityWarning, func(a *Audit) *Severity { return &a.PreferNoSchedule }},
+	{"noExecuteEviction", SeverityInfo, func(a *Audit) *Severity { return &a.NoExecuteEviction }},
+	{"managedComponentsPool", SeverityInfo, func(a *Audit) *Severity { return &a.ManagedComponentsPool }},
+}
+
+// AuditChecks names every audit check, in the order results report them.
+func AuditChecks() []string {
+	out := make([]string, len(auditChecks))
+	for i, c := range auditChecks {
+		out[i] = c.name
+	}
+	return out
+}
+
+// Severities maps each check to its severity.
+func (a Audit) Severities() map[string]Severity {
+	out := make(map[string]Severity, len(auditChecks))
+	for _, c := range auditChecks {
+		out[c.name] = *c.severity(&a)
+	}
+	return out
+}
+
+// severityOf returns the field of the named check, or nil.
+func (a *Audit) severityOf(check string) *Severity {
+	for _, c := range auditChecks {
+		if c.name == check {
+			return c.severity(a)
+		}
+	}
+	return nil
 }
 
 // SystemNodePool is the seed's advice: a pool reserved for managed components.
@@ -54,32 +114,31 @@ func (s SystemNodePool) NodePool(like NodePool) NodePool {
 }
 
 func (a *Audit) defaults() {
-	set := func(s *Severity, def Severity) {
-		if *s == "" {
-			*s = def
+	for _, c := range auditChecks {
+		if s := c.severity(a); *s == "" {
+			*s = c.fallback
 		}
 	}
-	set(&a.WildcardTolerations, SeverityWarning)
-	set(&a.PrivilegedTolerating, SeverityError)
-	set(&a.PrivilegedOnSharedNodes, SeverityWarning)
-	set(&a.PreferNoSchedule, SeverityWarning)
-	set(&a.NoExecuteEviction, SeverityInfo)
-	set(&a.ManagedComponentsPool, SeverityInfo)
 }
 
 func (a Audit) validate(path *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	for name, s := range map[string]Severity{
-		"wildcardTolerations": a.WildcardTolerations, "privilegedTolerating": a.PrivilegedTolerating,
-		"privilegedOnSharedNodes": a.PrivilegedOnSharedNodes, "preferNoSchedule": a.PreferNoSchedule,
-		"noExecuteEviction": a.NoExecuteEviction, "managedComponentsPool": a.ManagedComponentsPool,
-	} {
-		if !slices.Contains(severities, string(s)) {
-			errs = append(errs, field.NotSupported(path.Child(name), s, severities))
+	for _, c := range auditChecks {
+		if s := *c.severity(&a); !slices.Contains(severities, string(s)) {
+			errs = append(errs, field.NotSupported(path.Child(c.name), s, severities))
 		}
 	}
-	slices.SortFunc(errs, func(x, y *field.Error) int { return strings.Compare(x.Field, y.Field) })
-	return errs
+	ackPath := path.Child("acknowledge")
+	selectors := make([]selection.Selector, len(a.Acknowledge))
+	for i, ack := range a.Acknowledge {
+		selectors[i] = ack.Selector
+		if strings.TrimSpace(ack.Reason) == "" {
+			errs = append(errs, field.Required(ackPath.Index(i).Child("reason"),
+				"say why these workloads need their privileges on every node; the reason is written next to the acknowledgement and quoted in the audit"))
+		}
+	}
+	_, selErrs := selection.Compile(selectors, nil, ackPath, nil)
+	return append(errs, selErrs...)
 }
 
 func validateSystemNodePool(p *SystemNodePool, path *field.Path) field.ErrorList {

@@ -25,10 +25,82 @@ const (
 	CMKinds           = "kinds"
 	CMNamespace       = "namespace"
 	CMLabelSelector   = "labelSelector"
+	// CMAuditPrefix starts a check's severity key: audit.privilegedTolerating=warning.
+	CMAuditPrefix = "audit."
 )
 
 var configMapKeys = []string{CMNodePool, CMTaints, CMLabels, CMNodeAffinity, CMPreferredWeight,
-	CMNodeSelector, CMKinds, CMNamespace, CMLabelSelector}
+	CMNodeSelector, CMKinds, CMNamespace, CMLabelSelector, CMAuditPrefix + "<check>"}
+
+// configMapKeyList is every key the shortcut accepts, audit keys spelt out.
+func configMapKeyList() []string {
+	out := slices.Clone(configMapKeys[:len(configMapKeys)-1])
+	for _, c := range AuditChecks() {
+		out = append(out, CMAuditPrefix+c)
+	}
+	return out
+}
+
+// configMapFields says which key of the shortcut sets which config field, so
+// that a validation error names the key the user wrote. The longest
+// matching prefix wins.
+var configMapFields = []struct{ prefix, key string }{
+	{"spec.nodePool.name", CMNodePool},
+	{"spec.nodePool.taints", CMTaints},
+	{"spec.nodePool.labels", CMLabels},
+	{"spec.placement.nodeAffinity", CMNodeAffinity},
+	{"spec.placement.preferredWeight", CMPreferredWeight},
+	{"spec.placement.nodeSelector", CMNodeSelector},
+	{"spec.selectors", CMKinds},
+}
+
+func configMapKeyOf(path string) string {
+	if check, ok := strings.CutPrefix(path, "spec.audit."); ok {
+		return CMAuditPrefix + check
+	}
+	switch {
+	case strings.HasSuffix(path, ".namespace") && strings.HasPrefix(path, "spec.selectors"):
+		return CMNamespace
+	case strings.HasSuffix(path, ".labelSelector") && strings.HasPrefix(path, "spec.selectors"):
+		return CMLabelSelector
+	}
+	for _, f := range configMapFields {
+		if strings.HasPrefix(path, f.prefix) {
+			return f.key
+		}
+	}
+	return ""
+}
+
+// loadConfigMap reads the shortcut and validates the config it makes, every
+// problem at once, each reported at the key that set the field.
+func loadConfigMap(obj *fn.KubeObject) (*WorkloadIsolation, field.ErrorList) {
+	w, errs := fromConfigMap(obj)
+	if w == nil {
+		return nil, errs
+	}
+	w.Default()
+	data := field.NewPath("data")
+	failed := map[string]bool{}
+	for _, e := range errs {
+		failed[e.Field] = true
+	}
+	seen := map[string]bool{}
+	for _, e := range w.Validate() {
+		if key := configMapKeyOf(e.Field); key != "" {
+			e.Field = data.Key(key).String()
+		}
+		// The shortcut makes one selector per kind: their errors repeat.
+		if id := e.Error(); !failed[e.Field] && !seen[id] {
+			seen[id] = true
+			errs = append(errs, e)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return w, nil
+}
 
 // fromConfigMap turns the imperative shortcut into a WorkloadIsolation.
 func fromConfigMap(obj *fn.KubeObject) (*WorkloadIsolation, field.ErrorList) {
@@ -38,9 +110,10 @@ func fromConfigMap(obj *fn.KubeObject) (*WorkloadIsolation, field.ErrorList) {
 		return nil, field.ErrorList{decodeError(data, "must map keys to strings: "+err.Error())}
 	}
 	var errs field.ErrorList
+	known := configMapKeyList()
 	for _, k := range SortedKeys(values) {
-		if !slices.Contains(configMapKeys, k) {
-			errs = append(errs, field.NotSupported(data.Key(k), k, configMapKeys))
+		if !slices.Contains(known, k) {
+			errs = append(errs, field.NotSupported(data.Key(k), k, known))
 		}
 	}
 	if len(values) == 0 {
@@ -90,6 +163,11 @@ func fromConfigMap(obj *fn.KubeObject) (*WorkloadIsolation, field.ErrorList) {
 			fmt.Sprintf("say what to isolate with at least one of %s, %s or %s", CMKinds, CMNamespace, CMLabelSelector)))
 	}
 	w.Spec.Selectors = sel
+	for _, check := range AuditChecks() {
+		if s, ok := values[CMAuditPrefix+check]; ok {
+			*w.Spec.Audit.severityOf(check) = Severity(s)
+		}
+	}
 	return w, errs
 }
 

@@ -49,6 +49,9 @@ func TestValidate(t *testing.T) {
 			w.Spec.NodePool.Taints = append(w.Spec.NodePool.Taints, Taint{Key: "workloadType", Value: "untrusted", Effect: corev1.TaintEffectNoSchedule})
 		}, ""},
 		{"valid-select-everything", func(w *WorkloadIsolation) { w.Spec.Selectors = []selection.Selector{{}} }, ""},
+		{"valid-acknowledgement", func(w *WorkloadIsolation) {
+			w.Spec.Audit.Acknowledge = []Acknowledgement{{Selector: selection.Selector{Kind: "DaemonSet", Namespace: ptr("kube-flannel")}, Reason: "CNI"}}
+		}, ""},
 		{"valid-pool-name-40-chars", func(w *WorkloadIsolation) { w.Spec.NodePool.Name = strings.Repeat("a", 40) }, ""},
 
 		{"invalid-missing-pool-name", func(w *WorkloadIsolation) { w.Spec.NodePool.Name = "" }, "spec.nodePool.name"},
@@ -82,6 +85,13 @@ func TestValidate(t *testing.T) {
 		{"invalid-label-selector", func(w *WorkloadIsolation) { w.Spec.Selectors[0].LabelSelector = "tier in web" }, "spec.selectors[0].labelSelector"},
 		{"invalid-annotation-selector", func(w *WorkloadIsolation) { w.Spec.Selectors[0].AnnotationSelector = "a==b==c" }, "spec.selectors[0].annotationSelector"},
 		{"invalid-exclude-regex", func(w *WorkloadIsolation) { w.Spec.Excludes[0].Namespace = ptr("(") }, "spec.excludes[0].namespace"},
+		{"invalid-acknowledgement-no-reason", func(w *WorkloadIsolation) {
+			w.Spec.Audit.Acknowledge = []Acknowledgement{{Selector: selection.Selector{Kind: "DaemonSet"}, Reason: " "}}
+		}, "spec.audit.acknowledge[0].reason"},
+		{"invalid-acknowledgement-name-regex", func(w *WorkloadIsolation) {
+			w.Spec.Audit.Acknowledge = []Acknowledgement{{Selector: selection.Selector{Name: ptr("cni-(")}, Reason: "CNI"}}
+		}, "spec.audit.acknowledge[0].name"},
+		{"invalid-audit-severity", func(w *WorkloadIsolation) { w.Spec.Audit.NoExecuteEviction = "warn" }, "spec.audit.noExecuteEviction"},
 		{"invalid-pod-spec-path-no-kind", func(w *WorkloadIsolation) { w.Spec.AdditionalPodSpecPaths[0].Kind = "" }, "spec.additionalPodSpecPaths[0].kind"},
 		{"invalid-pod-spec-path-no-path", func(w *WorkloadIsolation) { w.Spec.AdditionalPodSpecPaths[0].Path = "" }, "spec.additionalPodSpecPaths[0].path"},
 		{"invalid-pod-spec-path-empty-segment", func(w *WorkloadIsolation) { w.Spec.AdditionalPodSpecPaths[0].Path = "spec//spec" }, "spec.additionalPodSpecPaths[0].path"},

@@ -138,7 +138,7 @@ func readFile(dir, rel string) (*file, error) {
 // hasContent tells a document from the blank or comment-only text YAML
 // readers do not count as one.
 func hasContent(text string) bool {
-	for _, line := range strings.Split(text, "\n") {
+	for _, line := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == '\r' }) {
 		if l := strings.TrimSpace(line); l != "" && !strings.HasPrefix(l, "#") {
 			return true
 		}
@@ -168,7 +168,7 @@ func parseDocument(text string) (*yaml.RNode, error) {
 	case yaml.MappingNode:
 	case yaml.SequenceNode:
 		return nil, fmt.Errorf("is a YAML list, not a Kubernetes object, so the objects in it cannot be isolated; " +
-			"kpt and kubectl do not read it either. Write one object per document, separated by --- lines, " +
+			"kpt refuses it too. Write one object per document, separated by --- lines, " +
 			"or put them under items: of an object of apiVersion: v1, kind: List")
 	case yaml.ScalarNode:
 		if root.ShortTag() == yaml.NodeTagNull {

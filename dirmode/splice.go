@@ -25,8 +25,8 @@ import (
 // of another kind, an empty `[]` that must become a block list), the
 // smallest entry around it is written again. ok is false when even the
 // whole document would have to be, or when the result, read back, is not
-// the function's output with every comment of the original: the caller
-// then encodes the document as a whole.
+// the function's output, comments included: the caller then encodes the
+// document as a whole.
 //
 // Before, with a toleration and a node affinity added:
 //
@@ -52,6 +52,11 @@ import (
 //	    nodeAffinity:
 //	      ...
 func splice(text string, updated *yaml.Node, jsonFile bool) (string, bool) {
+	// Positions are counted in lines broken by LF (or CRLF); YAML breaks
+	// lines at a lone CR, NEL, LS and PS too.
+	if strings.Contains(strings.ReplaceAll(text, "\r\n", "\n"), "\r") || strings.ContainsAny(text, "\u0085\u2028\u2029") {
+		return "", false
+	}
 	doc := &yaml.Node{}
 	if err := yaml.NewDecoder(strings.NewReader(text)).Decode(doc); err != nil || len(doc.Content) != 1 {
 		return "", false

@@ -235,3 +235,56 @@ func TestSpliceRandomEditsOnCorpus(t *testing.T) {
 		t.Errorf("%d additions were not spliced", additions-additionsSpliced)
 	}
 }
+
+// FuzzSplice edits arbitrary documents (a key added to one map, an entry to
+// one list, chosen by pick) and holds every splice to the edited tree.
+// Splicing must never panic, whatever the text.
+func FuzzSplice(f *testing.F) {
+	f.Add("a: 1\nb:\n- x\n", uint8(0))
+	f.Add("{a: [1, {b: c}], 'd': \"e\"}\n", uint8(3))
+	f.Add("a: |\n  # x\nb: - c\n", uint8(1))
+	f.Add("\ufeffa:\r\n  - b: c\r\n    d: e\r\n", uint8(2))
+	f.Add("x: &a {b: 1}\ny: *a\n", uint8(5))
+	f.Fuzz(func(t *testing.T, text string, pick uint8) {
+		doc, err := parseDocument(text)
+		var original any
+		if err != nil || doc == nil || yaml.Unmarshal([]byte(text), &original) != nil {
+			return // not a document the oracle can read (a key given twice, say)
+		}
+		root := doc.YNode()
+		var containers []*yaml.Node
+		var walk func(n *yaml.Node)
+		walk = func(n *yaml.Node) {
+			if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode {
+				containers = append(containers, n)
+			}
+			for _, c := range n.Content {
+				walk(c)
+			}
+		}
+		walk(root)
+		if len(containers) == 0 {
+			return
+		}
+		c := containers[int(pick)%len(containers)]
+		if c.Kind == yaml.MappingNode {
+			if _, ok := keyIndex(c); !ok {
+				return
+			}
+			c.Content = append(c.Content, str("addedKey"), &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: []*yaml.Node{str("v")}})
+		} else {
+			c.Content = append(c.Content, &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: []*yaml.Node{str("k"), str("v")}})
+		}
+		out, ok := splice(text, root, false)
+		if !ok {
+			return
+		}
+		var got any
+		if err := yaml.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("spliced text does not parse: %v\n%s", err, out)
+		}
+		if want := meaningOf(t, root); !reflect.DeepEqual(got, want) {
+			t.Fatalf("spliced text reads back as\n%v\nwant\n%v\n%s", got, want, out)
+		}
+	})
+}

@@ -127,7 +127,7 @@ func badCases() []badCase {
 		// The config.
 		{name: "no-config", input: header + "items: []\n", want: []string{"no functionConfig"}, exit: 1},
 		{name: "config-unknown-field", input: strings.Replace(list(service), "    selectors:", "    selector:", 1), want: []string{"spec.selector", "unknown field"}, exit: 1},
-		{name: "config-duplicate-key", input: strings.Replace(list(service), "    selectors:", "    nodePool: {}\n    selectors:", 1), want: []string{"already defined"}, exit: 1},
+		{name: "config-duplicate-key", input: strings.Replace(list(service), "    selectors:", "    nodePool: {}\n    selectors:", 1), want: []string{"spec.nodePool", "the key is given twice"}, exit: 1},
 		{name: "config-selects-nothing", input: list(service), want: []string{"no workload matched"}, exit: 0},
 
 		// Encodings that are fine.

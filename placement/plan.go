@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/isolate-workloads/isolate-workloads/config"
+	"github.com/isolate-workloads/isolate-workloads/internal/text"
 )
 
 // Plan is every change one pod spec needs. It is computed from typed values
@@ -34,12 +35,12 @@ func (p Plan) Empty() bool {
 func (p Plan) Summary() string {
 	var parts []string
 	if n := len(p.AddTolerations); n > 0 {
-		parts = append(parts, plural(n, "toleration"))
+		parts = append(parts, text.Plural(n, "toleration"))
 	}
 	if p.Required.NewTerm != nil {
 		parts = append(parts, "a required node affinity term")
 	} else if n := countRequirements(p.Required); n > 0 {
-		parts = append(parts, plural(n, "required node affinity expression"))
+		parts = append(parts, text.Plural(n, "required node affinity expression"))
 	}
 	if p.Preferred.Add != nil {
 		parts = append(parts, "a preferred node affinity term")
@@ -47,7 +48,7 @@ func (p Plan) Summary() string {
 		parts = append(parts, fmt.Sprintf("preferred weight %d", *p.Preferred.SetWeight))
 	}
 	if n := len(p.AddNodeSelector); n > 0 {
-		parts = append(parts, plural(n, "nodeSelector label"))
+		parts = append(parts, text.Plural(n, "nodeSelector label"))
 	}
 	switch len(parts) {
 	case 0:
@@ -68,13 +69,6 @@ func countRequirements(m RequiredMerge) int {
 		n += len(add)
 	}
 	return n
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // PlanFor computes what s needs to run on the pool and only there. path is

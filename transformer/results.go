@@ -47,10 +47,3 @@ func errorDetail(e *field.Error) string {
 	}
 	return e.ErrorBody()
 }
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}

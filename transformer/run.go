@@ -11,6 +11,7 @@ import (
 	"github.com/isolate-workloads/isolate-workloads/audit"
 	"github.com/isolate-workloads/isolate-workloads/config"
 	"github.com/isolate-workloads/isolate-workloads/internal/podyaml"
+	"github.com/isolate-workloads/isolate-workloads/internal/text"
 	"github.com/isolate-workloads/isolate-workloads/nodepool"
 	"github.com/isolate-workloads/isolate-workloads/placement"
 	"github.com/isolate-workloads/isolate-workloads/selection"
@@ -44,7 +45,7 @@ func Run(rl *fn.ResourceList) (bool, error) {
 	rl.Results = append(rl.Results, run.results...)
 	if run.failed() {
 		rl.Results = append(rl.Results, fn.GeneralResult(
-			fmt.Sprintf("no resource was changed: %s found", plural(run.errors, "error")), fn.Error))
+			fmt.Sprintf("no resource was changed: %s found", text.Plural(run.errors, "error")), fn.Error))
 		return false, nil
 	}
 	run.apply()
@@ -66,7 +67,11 @@ type isolation struct {
 
 	auditor  *audit.Auditor
 	audited  []audit.Workload
+	acks     *acknowledgements
 	findings map[string]int
+	// acknowledged counts the findings per check that an acknowledgement
+	// turned into info.
+	acknowledged map[string]int
 
 	changes []change
 	// listOf maps the members of List documents to their List, whose file
@@ -95,7 +100,7 @@ func newIsolation(cfg *config.WorkloadIsolation, cfgObject *fn.KubeObject) *isol
 	matcher, _ := selection.Compile(cfg.Spec.Selectors, cfg.Spec.Excludes, spec.Child("selectors"), spec.Child("excludes"))
 	pool, opts := placement.FromConfig(cfg)
 	return &isolation{cfg: cfg, matcher: matcher, table: workload.NewTable(cfg.Spec.AdditionalPodSpecPaths), pool: pool, opts: opts,
-		auditor: audit.NewAuditor(cfg, pool), findings: map[string]int{}, cfgObject: cfgObject,
+		auditor: audit.NewAuditor(cfg, pool), acks: newAcknowledgements(cfg), findings: map[string]int{}, acknowledged: map[string]int{}, cfgObject: cfgObject,
 		listOf: map[*fn.KubeObject]*fn.KubeObject{}}
 }
 
@@ -142,6 +147,7 @@ func (r *isolation) visit(obj *fn.KubeObject, rn *yaml.RNode, in *fn.KubeObject)
 		r.warnIfPodSpecInside(obj, rn)
 		return
 	}
+	r.acknowledge(obj, rn, row)
 	if selected {
 		r.stats.selected++
 		r.planWorkload(obj, rn, row)
@@ -234,7 +240,7 @@ func (r *isolation) collectForAudit(obj *fn.KubeObject, rn *yaml.RNode, row work
 		return
 	}
 	spec, err := audit.DecodePodSpec(podSpec.YNode())
-	w := audit.Workload{Object: obj, Path: path, Spec: spec}
+	w := audit.Workload{Object: obj, Path: path, Spec: spec, Acknowledgement: r.acks.of(obj)}
 	if err != nil {
 		r.results = append(r.results, r.result(obj, fn.Warning, path.String(),
 			"not audited: the pod spec cannot be read: "+err.Error()))
@@ -252,9 +258,12 @@ func (r *isolation) audit() {
 			obj = r.cfgObject
 		}
 		res := r.result(obj, severity, f.Field, f.Message)
-		res.Tags = map[string]string{"check": f.Check}
+		res.Tags = f.Tags()
 		r.results = append(r.results, res)
 		r.findings[f.Check]++
+		if f.Acknowledged {
+			r.acknowledged[f.Check]++
+		}
 		if severity == fn.Error {
 			r.errors++
 		}
@@ -311,6 +320,7 @@ func (r *isolation) apply() {
 	for _, c := range r.changes {
 		c.plan.ApplyTo(c.podSpec, enc)
 	}
+	r.acks.apply()
 }
 
 func (r *isolation) summary() *fn.Result {
@@ -318,16 +328,16 @@ func (r *isolation) summary() *fn.Result {
 	if s.selected == 0 {
 		msg := fmt.Sprintf("no workload matched the selectors; nothing was isolated onto node pool %q", r.pool.Name)
 		if s.notWorkloads > 0 {
-			msg += fmt.Sprintf(" (%s matched but carry no pod spec)", plural(s.notWorkloads, "object"))
+			msg += fmt.Sprintf(" (%s matched but carry no pod spec)", text.Plural(s.notWorkloads, "object"))
 		}
 		return fn.GeneralResult(msg+r.auditSummary(), fn.Warning)
 	}
-	msg := fmt.Sprintf("isolated %d of %s onto node pool %q", s.changed, plural(s.selected, "selected workload"), r.pool.Name)
+	msg := fmt.Sprintf("isolated %d of %s onto node pool %q", s.changed, text.Plural(s.selected, "selected workload"), r.pool.Name)
 	if s.alreadyIsolated > 0 {
 		msg += fmt.Sprintf("; %d already isolated", s.alreadyIsolated)
 	}
 	if s.notWorkloads > 0 {
-		msg += fmt.Sprintf("; skipped %s without a pod spec", plural(s.notWorkloads, "selected object"))
+		msg += fmt.Sprintf("; skipped %s without a pod spec", text.Plural(s.notWorkloads, "selected object"))
 	}
 	return fn.GeneralResult(msg+r.auditSummary(), fn.Info)
 }
@@ -336,7 +346,11 @@ func (r *isolation) summary() *fn.Result {
 func (r *isolation) auditSummary() string {
 	var parts []string
 	for _, check := range audit.Checks {
-		if n := r.findings[check]; n > 0 {
+		n := r.findings[check]
+		switch acked := r.acknowledged[check]; {
+		case acked > 0:
+			parts = append(parts, fmt.Sprintf("%d %s (%d acknowledged)", n, check, acked))
+		case n > 0:
 			parts = append(parts, fmt.Sprintf("%d %s", n, check))
 		}
 	}

@@ -1,0 +1,2 @@
+// Package text words the messages every stage writes the same way.
+package text
