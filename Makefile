@@ -69,8 +69,21 @@ bench-startup: ## Measure only the startup (10-resource input), with more runs.
 
 ##@ Tools
 
+HELM3_VERSION := v3.22.0
+HELM4_VERSION := v4.3.1
+# Both majors side by side: Helm 3 runs a post-renderer executable and
+# never shows it hooks, Helm 4 runs a post-renderer plugin on everything.
+HELM3 := $(TOOLS)/helm-$(HELM3_VERSION)/helm
+HELM4 := $(TOOLS)/helm-$(HELM4_VERSION)/helm
+
 .PHONY: tools
-tools: $(TOOLS)/kustomize ## Install the clients the tests use (kustomize) into bin/tools.
+tools: $(TOOLS)/kustomize $(HELM3) $(HELM4) ## Install the clients the tests use (kustomize, Helm 3 and 4) into bin/tools.
 
 $(TOOLS)/kustomize:
 	GOBIN=$(TOOLS) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+
+$(HELM3):
+	GOBIN=$(dir $@) go install helm.sh/helm/v3/cmd/helm@$(HELM3_VERSION)
+
+$(HELM4):
+	GOBIN=$(dir $@) go install helm.sh/helm/v4/cmd/helm@$(HELM4_VERSION)
