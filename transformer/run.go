@@ -2,6 +2,7 @@ package transformer
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
@@ -20,7 +21,31 @@ import (
 
 // Run is the KRM function: it pins the selected workloads of rl to the node
 // pool of rl.FunctionConfig. When any error is found, no item is changed.
+//
+// Its results carry the tag function: isolate-workloads. Results in the
+// input with that tag come from an earlier run over the same resources (the
+// function's own output fed back in) and are replaced by this run's; other
+// functions' results stay.
 func Run(rl *fn.ResourceList) (bool, error) {
+	rl.Results = slices.DeleteFunc(rl.Results, func(r *fn.Result) bool { return r.Tags[FunctionTag] == FunctionName })
+	earlier := len(rl.Results)
+	ok, err := isolate(rl)
+	for _, r := range rl.Results[earlier:] {
+		if r.Tags == nil {
+			r.Tags = map[string]string{}
+		}
+		r.Tags[FunctionTag] = FunctionName
+	}
+	return ok, err
+}
+
+// The tag that marks this function's results.
+const (
+	FunctionTag  = "function"
+	FunctionName = "isolate-workloads"
+)
+
+func isolate(rl *fn.ResourceList) (bool, error) {
 	cfg, errs := config.Load(rl.FunctionConfig)
 	if len(errs) == 0 {
 		errs = nodepool.Check(cfg, cfg.Spec.NodePool.EmittedTargets())
