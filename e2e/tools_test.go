@@ -29,7 +29,11 @@ func TestMain(m *testing.M) {
 		os.Stderr.WriteString("building the function: " + err.Error() + "\n")
 		os.Exit(1)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if realworld.dir != "" {
+		os.RemoveAll(realworld.dir)
+	}
+	os.Exit(code)
 }
 
 // tool finds a client on PATH or in bin/tools (where `make tools` puts it).
