@@ -81,7 +81,7 @@ func renderStream(stdio IO, configPath string, files []string, output string) er
 	}
 	// The stream is buffered, so a failure leaves stdout empty.
 	var out bytes.Buffer
-	results, err := dirmode.RunStream(inputs, cfg, fn.ResourceListProcessorFunc(transformer.Run), &out)
+	results, err := dirmode.RunStream(inputs, cfg, fn.ResourceListProcessorFunc(isolateForApply), &out)
 	pointConfigResults(results, cfg, configPath)
 	if werr := writeResults(stdio, results, output); werr != nil && err == nil {
 		err = werr
@@ -91,6 +91,29 @@ func renderStream(stdio IO, configPath string, files []string, output string) er
 	}
 	_, err = stdio.Stdout.Write(out.Bytes())
 	return err
+}
+
+// isolateForApply is the function for a stream that goes to Helm or
+// kubectl apply: new local-config objects (the GKE on AWS request, which is
+// no Kubernetes kind) stay out of it, as kustomize keeps them out of its
+// output, with a result saying where to get them.
+func isolateForApply(rl *fn.ResourceList) (bool, error) {
+	n := len(rl.Items)
+	ok, err := transformer.Run(rl)
+	if !ok || err != nil {
+		return ok, err
+	}
+	kept := rl.Items[:n]
+	for _, obj := range rl.Items[n:] {
+		if !obj.IsLocalConfig() {
+			kept = append(kept, obj)
+			continue
+		}
+		r := fn.ConfigObjectResult("not written to the stream: local config, which a cluster does not accept; print it with `isolate-workloads nodepool --config FILE`", obj, fn.Info)
+		rl.Results = append(rl.Results, r)
+	}
+	rl.Items = kept
+	return true, nil
 }
 
 // writeResults puts the results on stderr: a line each, as `run` prints

@@ -223,3 +223,41 @@ func TestRenderResultsAsJSON(t *testing.T) {
 		t.Errorf("no info result for Deployment/web:\n%s", stderr)
 	}
 }
+
+// TestRenderEmitsOnlyAppliableObjects: the emitted Karpenter NodePools are
+// appended to the stream; the GKE on AWS requests, local config and no
+// Kubernetes kind, are left out with a result, as kustomize leaves them out.
+func TestRenderEmitsOnlyAppliableObjects(t *testing.T) {
+	input, err := os.ReadFile("../testdata/golden/nodepool-emit-subset-and-system-pool/resources.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := render(t, string(input), "--config", emitConfig)
+	if code != ExitOK {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	objs, err := fn.ParseKubeObjects([]byte(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs) < 3 || objs[0].GetName() != "sandbox" || objs[len(objs)-1].GetKind() != "NodePool" {
+		t.Errorf("want the input first and the new objects after it:\n%s", out)
+	}
+	var pools []string
+	for _, o := range objs {
+		if o.IsLocalConfig() {
+			t.Errorf("local config %s in the stream", o.ShortString())
+		}
+		if o.GetKind() == "NodePool" {
+			pools = append(pools, o.GetName())
+		}
+	}
+	if got := strings.Join(pools, " "); got != "untrusted-pool system-pool" {
+		t.Errorf("Karpenter NodePools %q, want untrusted-pool system-pool", got)
+	}
+	for _, pool := range []string{"untrusted-pool", "system-pool"} {
+		if want := "[info] gkemulticloud.googleapis.com/v1/AwsNodePool/" + pool + ": not written to the stream: local config"; !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+}
