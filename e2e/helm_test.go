@@ -191,8 +191,10 @@ func TestHelm3PostRenderer(t *testing.T) {
 		t.Errorf("a second pass changed the stream:\n%s", again)
 	}
 
-	dryRun := runHelm(t, helm, env, append([]string{"install", "shop", helmChart, "--dry-run=client"}, postRender...)...)
-	assertHelmOutput(t, "helm 3 install --dry-run=client --post-renderer", installedManifests(t, dryRun), plain, false)
+	// No `helm install --dry-run` here: Helm 3's install asks the cluster for
+	// its version even with --dry-run=client (only `helm template` sets
+	// ClientOnly), so it needs a cluster; `helm template` runs the same
+	// install action and post-renderer without one.
 }
 
 // TestHelm4Plugin: Helm 4's post-renderer plugin from examples/helm,
