@@ -106,6 +106,8 @@ stdout (kpt, kustomize, or 'kpt fn source DIR | isolate-workloads').`,
 	)
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
+		// Each Use line names its flags already.
+		c.DisableFlagsInUseLine = true
 		if c.Name() == "completion" {
 			c.Args, c.RunE = cobra.ArbitraryArgs, unknownSubcommand
 		}
