@@ -45,7 +45,7 @@ example: build tools ## Run the example end to end with real kustomize (exec fun
 ##@ Test
 
 .PHONY: test
-test: tools ## Run the whole test suite, real kustomize and kpt included.
+test: tools controlplane ## Run the whole test suite, real kustomize, kpt and control plane included.
 	go test ./...
 
 .PHONY: fmt
@@ -63,6 +63,10 @@ vet: ## Run go vet and check formatting.
 bench: ## Measure time and memory against the identity function, kpt and kustomize (see BENCHMARKS.md).
 	bench/run.sh
 
+.PHONY: bench-cluster
+bench-cluster: ## Measure verify --kubeconfig against kubectl | verify on a real control plane (2,000 pods, 200 nodes).
+	bench/cluster.sh
+
 .PHONY: bench-startup
 bench-startup: ## Measure only the startup (10-resource input), with more runs.
 	BENCH_SIZES= BENCH_DIR_SIZE=0 BENCH_KUSTOMIZE_SIZE=0 BENCH_REPS=$${BENCH_REPS:-15} BENCH_OUT=bench/out/startup.md bench/run.sh
@@ -78,6 +82,10 @@ HELM4 := $(TOOLS)/helm-$(HELM4_VERSION)/helm
 
 .PHONY: tools
 tools: $(TOOLS)/kustomize $(HELM3) $(HELM4) ## Install the clients the tests use (kustomize, Helm 3 and 4) into bin/tools.
+
+.PHONY: controlplane
+controlplane: ## Build the control plane the cluster tests start into bin/tools (first run only, about 15-18 minutes).
+	hack/controlplane.sh
 
 $(TOOLS)/kustomize:
 	GOBIN=$(TOOLS) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)

@@ -102,6 +102,7 @@ stdout (kpt, kustomize, or 'kpt fn source DIR | isolate-workloads').`,
 		newRenderCommand(stdio),
 		newNodePoolCommand(stdio),
 		newVerifyCommand(stdio),
+		newPolicyCommand(stdio),
 		newVersionCommand(version, stdio),
 	)
 	root.InitDefaultCompletionCmd()

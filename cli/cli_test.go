@@ -12,7 +12,7 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-var subcommands = []string{"run", "render", "nodepool", "verify", "version", "completion"}
+var subcommands = []string{"run", "render", "nodepool", "verify", "policy", "version", "completion"}
 
 // TestHelpGoesToStdout: -h and --help on the root and every subcommand
 // print the usage on stdout and exit 0, with --long flags and value names.
@@ -32,7 +32,8 @@ func TestHelpGoesToStdout(t *testing.T) {
 		"run":      {"--config FILE", "-o, --output WHERE"},
 		"render":   {"--config FILE", "-f, --filename FILE", "-o, --output FORMAT"},
 		"nodepool": {"--config FILE", "-o, --output FORMAT", "--target TARGET"},
-		"verify":   {"--config FILE", "--cluster-state FILE", "-o, --output FORMAT"},
+		"verify":   {"--config FILE", "--cluster-state FILE", "--kubeconfig FILE", "--context NAME", "-o, --output FORMAT"},
+		"policy":   {"--config FILE"},
 		"version":  {"-o, --output FORMAT"},
 	}
 	for _, sub := range subcommands {

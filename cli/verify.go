@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 
@@ -10,43 +11,68 @@ import (
 
 	"github.com/isolate-workloads/isolate-workloads/placement"
 	"github.com/isolate-workloads/isolate-workloads/verify"
+	"github.com/isolate-workloads/isolate-workloads/verify/live"
 )
+
+// verifyOptions are verify's flags.
+type verifyOptions struct {
+	configPath string
+	states     []string
+	source     live.Source
+	output     string
+}
 
 // newVerifyCommand checks a cluster's pods and nodes against the config.
 func newVerifyCommand(stdio IO) *cobra.Command {
-	var configPath string
-	var states []string
-	output := "table"
+	o := verifyOptions{output: "table"}
 	cmd := &cobra.Command{
-		Use:   "verify --config FILE [--cluster-state FILE ...] [-o table|json|yaml]",
-		Short: "Check a cluster's pods and nodes (kubectl get pods,nodes -A -o json)",
+		Use:   "verify --config FILE [--cluster-state FILE ... | --kubeconfig FILE [--context NAME] | --in-cluster] [-o table|json|yaml]",
+		Short: "Check a cluster's pods and nodes (--kubeconfig, --in-cluster, or kubectl get pods,nodes -A -o json)",
 		Args:  noArgs,
 		RunE: func(*cobra.Command, []string) error {
-			return verifyCluster(stdio, configPath, states, output)
+			return verifyCluster(stdio, o)
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&configPath, "config", "", "the WorkloadIsolation `FILE` the pipeline uses (required; alias --fn-config)")
-	fs.StringArrayVar(&states, "cluster-state", nil, "`FILE` of `kubectl get pods,nodes -A -o json` output; repeat for separate files (default: stdin)")
-	fs.StringVarP(&output, "output", "o", output, "`FORMAT`: table, json or yaml; alias --format")
+	fs.StringVar(&o.configPath, "config", "", "the WorkloadIsolation `FILE` the pipeline uses (required; alias --fn-config)")
+	fs.StringArrayVar(&o.states, "cluster-state", nil, "`FILE` of `kubectl get pods,nodes -A -o json` output; repeat for separate files (default: stdin)")
+	fs.StringVar(&o.source.Kubeconfig, "kubeconfig", "", "read pods and nodes from the cluster of this kubeconfig `FILE` instead of a dump")
+	fs.StringVar(&o.source.Context, "context", "", "with --kubeconfig: the context `NAME` to use (default: the file's current context)")
+	fs.BoolVar(&o.source.InCluster, "in-cluster", false, "read pods and nodes with the ServiceAccount of the Pod this runs in")
+	fs.StringVarP(&o.output, "output", "o", o.output, "`FORMAT`: table, json or yaml; alias --format")
 	return cmd
 }
 
-func verifyCluster(stdio IO, configPath string, states []string, output string) error {
-	if err := oneOf("output", output, "table", "json", "yaml"); err != nil {
+func verifyCluster(stdio IO, o verifyOptions) error {
+	fromAPI := o.source.Kubeconfig != "" || o.source.InCluster
+	switch {
+	case o.source.Context != "" && o.source.Kubeconfig == "":
+		return usageErrorf("--context needs --kubeconfig")
+	case o.source.InCluster && o.source.Kubeconfig != "":
+		return usageErrorf("--in-cluster and --kubeconfig exclude each other")
+	case fromAPI && len(o.states) > 0:
+		return usageErrorf("--cluster-state reads a dump; it excludes --kubeconfig and --in-cluster")
+	}
+	if err := oneOf("output", o.output, "table", "json", "yaml"); err != nil {
 		return err
 	}
-	cfg, err := loadConfigFile(configPath)
+	cfg, err := loadConfigFile(o.configPath)
 	if err != nil {
 		return err
 	}
 	var state verify.ClusterState
-	if len(states) == 0 {
+	if fromAPI {
+		read, err := live.Read(context.Background(), o.source)
+		if err != nil {
+			return usageErrorf("%v", err)
+		}
+		state = *read
+	} else if len(o.states) == 0 {
 		if err := verify.Decode(stdio.Stdin, "stdin", &state); err != nil {
 			return usageErrorf("%v", err)
 		}
 	}
-	for _, path := range states {
+	for _, path := range o.states {
 		f, err := os.Open(path)
 		if err != nil {
 			return usageErrorf("%v", err)
@@ -57,12 +83,17 @@ func verifyCluster(stdio IO, configPath string, states []string, output string) 
 			return usageErrorf("%v", err)
 		}
 	}
-	if err := state.Check(); err != nil {
-		return usageErrorf("%v", err)
+	// A dump can be incomplete (pods without their nodes, or no pods at
+	// all); the API's lists are the cluster itself, where an empty list is
+	// a fact and not bad input.
+	if !fromAPI {
+		if err := state.Check(); err != nil {
+			return usageErrorf("%v", err)
+		}
 	}
 	pool, _ := placement.FromConfig(cfg)
 	report := verify.Verify(pool, &state)
-	if err := writeReport(stdio, report, output); err != nil {
+	if err := writeReport(stdio, report, o.output); err != nil {
 		return err
 	}
 	if !report.Clean() {

@@ -66,6 +66,8 @@ func TestVerifyTwoFiles(t *testing.T) {
 }
 
 func TestVerifyBadInput(t *testing.T) {
+	// --in-cluster must fail here even when the tests run in a Pod.
+	t.Setenv("KUBERNETES_SERVICE_HOST", "")
 	cases := []struct {
 		name  string
 		args  []string
@@ -78,6 +80,11 @@ func TestVerifyBadInput(t *testing.T) {
 		{"empty-list", nil, `{"kind":"List","items":[]}`, "no Nodes"},
 		{"missing-file", []string{"--cluster-state", "nope.json"}, "", "no such file"},
 		{"bad-output", []string{"-o", "wide"}, "", "-o/--output must be table, json, yaml"},
+		{"context-without-kubeconfig", []string{"--context", "prod"}, "", "--context needs --kubeconfig"},
+		{"in-cluster-and-kubeconfig", []string{"--in-cluster", "--kubeconfig", "k"}, "", "exclude each other"},
+		{"dump-and-kubeconfig", []string{"--cluster-state", "x.json", "--kubeconfig", "k"}, "", "--cluster-state reads a dump"},
+		{"missing-kubeconfig", []string{"--kubeconfig", "nope.kubeconfig"}, "", "--kubeconfig nope.kubeconfig"},
+		{"in-cluster-outside-a-pod", []string{"--in-cluster"}, "", "--in-cluster: unable to load in-cluster configuration"},
 	}
 	for _, tc := range cases {
 		args := append([]string{"verify", "--config", verifyConfig}, tc.args...)

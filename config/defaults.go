@@ -5,6 +5,7 @@ import corev1 "k8s.io/api/core/v1"
 // Default fills in what the user may leave out. It is idempotent.
 func (w *WorkloadIsolation) Default() {
 	w.Spec.Audit.defaults()
+	w.Spec.Enforcement.defaults()
 	if s := w.Spec.SystemNodePool; s != nil {
 		if s.TaintValue == "" {
 			s.TaintValue = "true"

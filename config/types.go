@@ -58,6 +58,7 @@ type Spec struct {
 	AdditionalPodSpecPaths []workload.PodSpecPath `json:"additionalPodSpecPaths,omitempty" yaml:"additionalPodSpecPaths,omitempty"`
 	Audit                  Audit                  `json:"audit,omitempty" yaml:"audit,omitempty"`
 	SystemNodePool         *SystemNodePool        `json:"systemNodePool,omitempty" yaml:"systemNodePool,omitempty"`
+	Enforcement            *Enforcement           `json:"enforcement,omitempty" yaml:"enforcement,omitempty"`
 }
 
 // NodePool is the dedicated, tainted and labelled pool.

@@ -40,6 +40,7 @@ func (w *WorkloadIsolation) Validate() field.ErrorList {
 	errs = append(errs, validatePodSpecPaths(w, spec.Child("additionalPodSpecPaths"))...)
 	errs = append(errs, w.Spec.Audit.validate(spec.Child("audit"))...)
 	errs = append(errs, validateSystemNodePool(w.Spec.SystemNodePool, spec.Child("systemNodePool"))...)
+	errs = append(errs, w.validateEnforcement(spec.Child("enforcement"))...)
 	return errs
 }
 

@@ -149,6 +149,33 @@ func TestGoogleEffectSpelling(t *testing.T) {
 	}
 }
 
+// schemaMistakes are emitted objects with one mistake a renderer could make:
+// replace from with to in the object of target, and the schema must reject
+// it with an error naming wantError. Both oracles, the in-process validator
+// and the API server, run this table.
+var schemaMistakes = []struct {
+	name, target, from, to, wantError string
+}{
+	{"karpenter-misspelt-taints", config.TargetKarpenter, "      taints:", "      taint:", "unknown field"},
+	{"karpenter-wrong-effect-spelling", config.TargetKarpenter, "effect: NoExecute", "effect: NO_EXECUTE", "Unsupported value"},
+	{"karpenter-restricted-label", config.TargetKarpenter, "        workloadType: untrusted", "        karpenter.sh/team: x", "karpenter.sh"},
+	{"capa-kubernetes-effect-spelling", config.TargetCAPA, "effect: no-execute", "effect: NoExecute", "Unsupported value"},
+	{"config-connector-misspelt-taint", config.TargetConfigConnector, "    taint:", "    taints:", "unknown field"},
+	{"crossplane-missing-subnet", config.TargetCrossplaneGKEOnAWS, "    subnetId: subnet-0123\n", "", "subnetId"},
+}
+
+// poolObjectByTarget returns the emitted object of the pool (not the system
+// pool) of each target, as YAML: what schemaMistakes edits.
+func poolObjectByTarget(emitted []Emitted) map[string]string {
+	byTarget := map[string]string{}
+	for _, e := range emitted {
+		if e.Pool == "untrusted-pool" {
+			byTarget[e.Target] = e.Object.String()
+		}
+	}
+	return byTarget
+}
+
 // TestSchemaValidatorCatchesMistakes proves the oracle can fail: each row is
 // an emitted object with one mistake a renderer could make.
 func TestSchemaValidatorCatchesMistakes(t *testing.T) {
@@ -157,23 +184,8 @@ func TestSchemaValidatorCatchesMistakes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byTarget := map[string]string{}
-	for _, e := range emitted {
-		if e.Pool == "untrusted-pool" {
-			byTarget[e.Target] = e.Object.String()
-		}
-	}
-	cases := []struct {
-		name, target, from, to, wantError string
-	}{
-		{"karpenter-misspelt-taints", config.TargetKarpenter, "      taints:", "      taint:", "unknown field"},
-		{"karpenter-wrong-effect-spelling", config.TargetKarpenter, "effect: NoExecute", "effect: NO_EXECUTE", "Unsupported value"},
-		{"karpenter-restricted-label", config.TargetKarpenter, "        workloadType: untrusted", "        karpenter.sh/team: x", "karpenter.sh"},
-		{"capa-kubernetes-effect-spelling", config.TargetCAPA, "effect: no-execute", "effect: NoExecute", "Unsupported value"},
-		{"config-connector-misspelt-taint", config.TargetConfigConnector, "    taint:", "    taints:", "unknown field"},
-		{"crossplane-missing-subnet", config.TargetCrossplaneGKEOnAWS, "    subnetId: subnet-0123\n", "", "subnetId"},
-	}
-	for _, tc := range cases {
+	byTarget := poolObjectByTarget(emitted)
+	for _, tc := range schemaMistakes {
 		t.Run(tc.name, func(t *testing.T) {
 			obj := byTarget[tc.target]
 			broken := strings.Replace(obj, tc.from, tc.to, 1)

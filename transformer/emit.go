@@ -20,42 +20,82 @@ type emission struct {
 	results fn.Results
 }
 
-// planEmission renders the node-pool objects. An object with the same
-// identity as an item updates it: the rendered fields win, the user's other
-// fields stay, so a second run changes nothing.
+// planEmission renders the node-pool objects and, with spec.enforcement, the
+// admission policy. An object with the same identity as an item updates it:
+// the rendered fields win, the user's other fields stay, so a second run
+// changes nothing.
 func planEmission(items fn.KubeObjects, cfg *config.WorkloadIsolation) (*emission, error) {
 	e := &emission{replace: map[int]*fn.KubeObject{}}
+	if err := e.planNodePools(items, cfg); err != nil {
+		return nil, err
+	}
+	if err := e.planEnforcement(items, cfg); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *emission) planNodePools(items fn.KubeObjects, cfg *config.WorkloadIsolation) error {
 	targets := cfg.Spec.NodePool.EmittedTargets()
 	if len(targets) == 0 {
-		e.results = fn.Results{fn.GeneralResult(fmt.Sprintf(
+		e.results = append(e.results, fn.GeneralResult(fmt.Sprintf(
 			"node pool %q is not emitted: no target is configured. To emit it, add one of spec.nodePool.{%s}",
-			cfg.Spec.NodePool.Name, strings.Join(config.TargetFields(), ",")), fn.Info)}
-		return e, nil
+			cfg.Spec.NodePool.Name, strings.Join(config.TargetFields(), ",")), fn.Info))
+		return nil
 	}
 	emitted, err := nodepool.Render(cfg, targets)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, em := range emitted {
-		verb := "emitted node pool %q as %s %s (%s)"
-		if i := indexOf(items, em.Object); i >= 0 {
-			merged, err := mergeInto(items[i], em.Object)
-			if err != nil {
-				return nil, fmt.Errorf("updating %s with the rendered node pool: %w", items[i].ShortString(), err)
-			}
-			verb = "node pool %q is up to date as %s %s (%s)"
-			if merged.String() != items[i].String() {
-				e.replace[i] = merged
-				verb = "updated node pool %q as %s %s (%s)"
-			}
-		} else {
-			e.add = append(e.add, em.Object)
+		outcome, err := e.upsert(items, em.Object)
+		if err != nil {
+			return fmt.Errorf("updating %s with the rendered node pool: %w", em.Object.ShortString(), err)
 		}
-		res := fn.ConfigObjectResult(fmt.Sprintf(verb, em.Pool, em.Object.GetAPIVersion(), em.Object.GetKind(), em.Target), em.Object, fn.Info)
+		res := fn.ConfigObjectResult(outcome.say(fmt.Sprintf("node pool %q as %s %s (%s)", em.Pool, em.Object.GetAPIVersion(), em.Object.GetKind(), em.Target)), em.Object, fn.Info)
 		res.File = nil
 		e.results = append(e.results, res)
 	}
-	return e, nil
+	return nil
+}
+
+// upsertOutcome says what upsert did with an object.
+type upsertOutcome int
+
+const (
+	emitted upsertOutcome = iota
+	updated
+	upToDate
+)
+
+// say words the outcome for an object described as what.
+func (o upsertOutcome) say(what string) string {
+	switch o {
+	case emitted:
+		return "emitted " + what
+	case updated:
+		return "updated " + what
+	}
+	return what + " is up to date"
+}
+
+// upsert plans obj as a new item, or as the update of the item with its
+// identity; an item the merge would not change stays as it is.
+func (e *emission) upsert(items fn.KubeObjects, obj *fn.KubeObject) (upsertOutcome, error) {
+	i := indexOf(items, obj)
+	if i < 0 {
+		e.add = append(e.add, obj)
+		return emitted, nil
+	}
+	merged, err := mergeInto(items[i], obj)
+	if err != nil {
+		return 0, err
+	}
+	if merged.String() == items[i].String() {
+		return upToDate, nil
+	}
+	e.replace[i] = merged
+	return updated, nil
 }
 
 // apply puts the objects into the items.

@@ -102,6 +102,8 @@ type isolation struct {
 	// listOf maps the members of List documents to their List, whose file
 	// results name.
 	listOf map[*fn.KubeObject]*fn.KubeObject
+	// poolLabels are planned with spec.enforcement (enforce.go).
+	poolLabels []poolLabel
 	// results are errors and warnings; changed only describe a run that
 	// succeeds, and are dropped when it fails.
 	results fn.Results
@@ -306,12 +308,13 @@ func (r *isolation) planWorkload(obj *fn.KubeObject, rn *yaml.RNode, row workloa
 	scheduling, errs := placement.Read(podSpec, path)
 	if len(errs) == 0 {
 		var plan placement.Plan
-		plan, errs = placement.PlanFor(scheduling, r.pool, r.opts, path)
+		plan, errs = placement.PlanFor(scheduling, r.pool, r.placementOptions(obj), path)
 		if len(errs) == 0 {
 			r.record(obj, podSpec, plan, path)
 			for _, w := range plan.Warnings {
-				r.results = append(r.results, objectResult(obj, fn.Warning, w.Field, w.Detail))
+				r.results = append(r.results, r.result(obj, fn.Warning, w.Field, w.Detail))
 			}
+			r.planPoolLabel(obj, rn, row, path)
 		}
 	}
 	for _, e := range errs {
@@ -346,6 +349,7 @@ func (r *isolation) apply() {
 		c.plan.ApplyTo(c.podSpec, enc)
 	}
 	r.acks.apply()
+	r.applyPoolLabels()
 }
 
 func (r *isolation) summary() *fn.Result {
@@ -364,7 +368,7 @@ func (r *isolation) summary() *fn.Result {
 	if s.notWorkloads > 0 {
 		msg += fmt.Sprintf("; skipped %s without a pod spec", text.Plural(s.notWorkloads, "selected object"))
 	}
-	return fn.GeneralResult(msg+r.auditSummary(), fn.Info)
+	return fn.GeneralResult(msg+r.poolLabelSummary()+r.auditSummary(), fn.Info)
 }
 
 // auditSummary counts the findings per check, for the summary result.

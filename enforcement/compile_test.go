@@ -1,0 +1,50 @@
+package enforcement
+
+import (
+	"testing"
+
+	"github.com/google/cel-go/cel"
+	plugincel "k8s.io/apiserver/pkg/admission/plugin/cel"
+	"k8s.io/apiserver/pkg/cel/environment"
+)
+
+// expression is a CEL expression as the admission plugin's compiler takes it.
+type expression struct {
+	name, text string
+	returns    *cel.Type
+}
+
+func (e expression) GetExpression() string    { return e.text }
+func (e expression) GetName() string          { return e.name }
+func (e expression) ReturnTypes() []*cel.Type { return []*cel.Type{e.returns} }
+
+// TestExpressionsCompile compiles every expression of the policy with the API
+// server's own admission CEL environment, at the compatibility version a new
+// policy is checked against. The object is untyped here; the real API server
+// tests type-check against the Pod schema.
+func TestExpressionsCompile(t *testing.T) {
+	policy := Policy(testConfig(t))
+	compiler, err := plugincel.NewCompositedCompiler(environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(what string, r plugincel.CompilationResult) {
+		t.Helper()
+		if r.Error != nil {
+			t.Errorf("%s: %v", what, r.Error)
+		}
+	}
+	for _, c := range policy.Spec.MatchConditions {
+		check("matchCondition "+c.Name, compiler.CompileCELExpression(expression{text: c.Expression, returns: cel.BoolType}, plugincel.OptionalVariableDeclarations{}, environment.NewExpressions))
+	}
+	for _, v := range policy.Spec.Variables {
+		check("variable "+v.Name, compiler.CompileAndStoreVariable(expression{name: v.Name, text: v.Expression, returns: cel.AnyType}, plugincel.OptionalVariableDeclarations{}, environment.NewExpressions))
+	}
+	for i, v := range policy.Spec.Validations {
+		check("validation expression", compiler.CompileCELExpression(expression{text: v.Expression, returns: cel.BoolType}, plugincel.OptionalVariableDeclarations{}, environment.NewExpressions))
+		if v.MessageExpression != "" {
+			check("validation messageExpression", compiler.CompileCELExpression(expression{text: v.MessageExpression, returns: cel.StringType}, plugincel.OptionalVariableDeclarations{}, environment.NewExpressions))
+		}
+		_ = i
+	}
+}
