@@ -16,6 +16,7 @@ import (
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 	"k8s.io/klog/v2"
 
+	"github.com/isolate-workloads/isolate-workloads/internal/testcluster"
 	"github.com/isolate-workloads/isolate-workloads/workload"
 )
 
@@ -170,7 +171,8 @@ func installedManifests(t *testing.T, out string) string {
 		t.Fatalf("helm install --dry-run printed no HOOKS: and MANIFEST: sections:\n%s", out)
 	}
 	manifest, _, _ = strings.Cut(manifest, "\nNOTES:\n")
-	return hooks + "\n---\n" + manifest
+	// The manifest starts with its own --- line.
+	return hooks + "\n" + manifest
 }
 
 // TestHelm3PostRenderer: Helm 3's --post-renderer runs `render` on every
@@ -191,10 +193,12 @@ func TestHelm3PostRenderer(t *testing.T) {
 		t.Errorf("a second pass changed the stream:\n%s", again)
 	}
 
-	// No `helm install --dry-run` here: Helm 3's install asks the cluster for
-	// its version even with --dry-run=client (only `helm template` sets
-	// ClientOnly), so it needs a cluster; `helm template` runs the same
-	// install action and post-renderer without one.
+	// Helm 3's install asks the cluster for its version even with
+	// --dry-run=client (only `helm template` sets ClientOnly), so the
+	// dry run gets a real control plane.
+	cluster := testcluster.Start(t)
+	dryRun := runHelm(t, helm, env, append([]string{"install", "shop", helmChart, "--dry-run=client", "--kubeconfig", cluster.Kubeconfig}, postRender...)...)
+	assertHelmOutput(t, "helm 3 install --dry-run=client --post-renderer", installedManifests(t, dryRun), plain, false)
 }
 
 // TestHelm4Plugin: Helm 4's post-renderer plugin from examples/helm,
