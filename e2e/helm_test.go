@@ -63,8 +63,9 @@ func helmEnv(t *testing.T) []string {
 		"HOME=" + home,
 		"HELM_CACHE_HOME=" + filepath.Join(home, "cache"),
 		"HELM_CONFIG_HOME=" + filepath.Join(home, "config"),
+		// Plugins go to HELM_DATA_HOME/plugins: Helm 4's `plugin install`
+		// writes there even when HELM_PLUGINS says otherwise (measured, v4.3.1).
 		"HELM_DATA_HOME=" + filepath.Join(home, "data"),
-		"HELM_PLUGINS=" + filepath.Join(home, "plugins"),
 		"KUBECONFIG=" + filepath.Join(home, "no-kubeconfig"),
 		"PATH=" + filepath.Dir(binary) + string(os.PathListSeparator) + os.Getenv("PATH"),
 	}
