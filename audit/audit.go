@@ -120,7 +120,10 @@ func (a *Auditor) tolerates(tolerations []corev1.Toleration) (bool, int) {
 	if len(tolerations) == 0 {
 		return false, 0
 	}
-	if _, untolerated := corev1helpers.FindMatchingUntoleratedTaint(klog.Background(), a.Pool.Taints, tolerations, nil, false); untolerated {
+	// A PreferNoSchedule taint keeps no pod off the pool, so, as for the
+	// admission policy, tolerating the pool means tolerating its NoSchedule
+	// and NoExecute taints.
+	if _, untolerated := corev1helpers.FindMatchingUntoleratedTaint(klog.Background(), a.Pool.Taints, tolerations, keepsPodsOff, false); untolerated {
 		return false, 0
 	}
 	for i := range tolerations {
@@ -131,6 +134,10 @@ func (a *Auditor) tolerates(tolerations []corev1.Toleration) (bool, int) {
 		}
 	}
 	return true, 0
+}
+
+func keepsPodsOff(t *corev1.Taint) bool {
+	return t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute
 }
 
 func (a *Auditor) toleratesNoExecute(tolerations []corev1.Toleration) bool {

@@ -85,7 +85,7 @@ func serviceAccountKubeconfig(t *testing.T, c *testcluster.Cluster, namespace, n
 	if err != nil {
 		t.Fatalf("TokenRequest for %s/%s: %v", namespace, name, err)
 	}
-	return c.KubeconfigForToken(namespace+"-"+name, tr.Status.Token)
+	return c.KubeconfigForToken(t, namespace+"-"+name, tr.Status.Token)
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -172,6 +172,15 @@ func TestVerifyClusterRBAC(t *testing.T) {
 	for _, f := range []string{"namespace.yaml", "rbac.yaml"} {
 		c.Apply(t, []byte(readFile(t, filepath.Join(verifyJob, f))))
 	}
+	// The Job must be valid for the API server too; a dry run, so that its
+	// pod does not join the pods verify counts below.
+	jobs, err := testcluster.Decode([]byte(readFile(t, filepath.Join(verifyJob, "job.yaml"))))
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("job.yaml: %d objects, %v", len(jobs), err)
+	}
+	if err := c.ApplyObject(context.Background(), jobs[0], true); err != nil {
+		t.Fatalf("the API server rejects examples/verify-job/job.yaml: %v", err)
+	}
 	c.Apply(t, []byte(`
 apiVersion: v1
 kind: Pod
@@ -200,7 +209,7 @@ spec:
 
 	c.Apply(t, []byte("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: nobody, namespace: isolate-workloads}\n"))
 	forbidden := serviceAccountKubeconfig(t, c, "isolate-workloads", "nobody")
-	badToken := c.KubeconfigForToken("bad-token", "not-a-token")
+	badToken := c.KubeconfigForToken(t, "bad-token", "not-a-token")
 	unreachable := filepath.Join(t.TempDir(), "unreachable.kubeconfig")
 	data := strings.ReplaceAll(readFile(t, c.Kubeconfig), c.Server(), "https://127.0.0.1:1")
 	if err := os.WriteFile(unreachable, []byte(data), 0o600); err != nil {

@@ -45,6 +45,7 @@ spec:
     taints:
     - {key: workload, value: untrusted, effect: NoSchedule}
     - {key: sandbox.example.com/runtime, effect: NoExecute}
+    - {key: spot, value: "true", effect: PreferNoSchedule}
     labels:
       workload: untrusted
       sandbox.example.com/runtime: gvisor

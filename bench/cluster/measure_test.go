@@ -70,7 +70,7 @@ func TestMeasure(t *testing.T) {
 	fmt.Fprintf(&b, "%d pods on %d nodes, median of %d runs, run alternately:\n\n", pods, nodes, reps)
 	fmt.Fprintf(&b, "| command | wall time | peak RSS | time vs verify --kubeconfig | RSS vs verify --kubeconfig |\n|---|---|---|---|---|\n")
 	for i, s := range sides {
-		fmt.Fprintf(&b, "| `%s` | %.0f ms | %.0f MB | %.2fx | %.2fx |\n", s.name, median(wall[i]), median(rss[i]), median(wall[i])/median(wall[0]), median(rss[i])/median(rss[0]))
+		fmt.Fprintf(&b, "| `%s` | %.0f ms | %.0f MB | %.2fx | %.2fx |\n", strings.ReplaceAll(s.name, "|", `\|`), median(wall[i]), median(rss[i]), median(wall[i])/median(wall[0]), median(rss[i])/median(rss[0]))
 	}
 	fmt.Println(b.String())
 }

@@ -51,10 +51,12 @@ type Cluster struct {
 	dir    string // certificates, kubeconfigs, logs, etcd data
 	server string
 	ca     *certAuthority
+	serial int64 // of the last certificate issued
 	procs  []*process
 
 	mapperOnce sync.Once
 	dynamic    dynamic.Interface
+	dynamicErr error
 	mapper     *restmapper.DeferredDiscoveryRESTMapper
 }
 
@@ -69,7 +71,7 @@ func Start(t testing.TB) *Cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &Cluster{t: t, dir: dir}
+	c := &Cluster{t: t, dir: dir, serial: 10}
 	t.Cleanup(c.stop)
 	if err := c.start(bins); err != nil {
 		t.Fatalf("starting the control plane: %v", err)
@@ -240,13 +242,11 @@ func (c *Cluster) writePKI() error {
 	return writeServiceAccountKeys(c.dir)
 }
 
-var serial int64 = 10
-
 // writeKubeconfig writes a kubeconfig whose client certificate names user
 // and groups.
 func (c *Cluster) writeKubeconfig(path, user string, groups []string) error {
-	serial++
-	kp, err := c.ca.issue(serial, pkix.Name{CommonName: user, Organization: groups}, false)
+	c.serial++
+	kp, err := c.ca.issue(c.serial, pkix.Name{CommonName: user, Organization: groups}, false)
 	if err != nil {
 		return err
 	}
@@ -264,11 +264,11 @@ func (c *Cluster) writeKubeconfigAuth(path string, auth *clientcmdapi.AuthInfo) 
 
 // KubeconfigForToken writes a kubeconfig that authenticates with a bearer
 // token (a ServiceAccount's, from the TokenRequest API) and returns its path.
-func (c *Cluster) KubeconfigForToken(name, token string) string {
-	c.t.Helper()
+func (c *Cluster) KubeconfigForToken(t testing.TB, name, token string) string {
+	t.Helper()
 	path := c.path(name + ".kubeconfig")
 	if err := c.writeKubeconfigAuth(path, &clientcmdapi.AuthInfo{Token: token}); err != nil {
-		c.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return path
 }
@@ -418,10 +418,9 @@ func httpOK(ctx context.Context, client *http.Client, url string) error {
 // dynamicClient returns the dynamic client and a discovery-backed mapper,
 // made on first use.
 func (c *Cluster) dynamicClient() (dynamic.Interface, *restmapper.DeferredDiscoveryRESTMapper, error) {
-	var err error
 	c.mapperOnce.Do(func() {
-		c.dynamic, err = dynamic.NewForConfig(c.Config)
+		c.dynamic, c.dynamicErr = dynamic.NewForConfig(c.Config)
 		c.mapper = restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(c.Client.Discovery()))
 	})
-	return c.dynamic, c.mapper, err
+	return c.dynamic, c.mapper, c.dynamicErr
 }

@@ -2,7 +2,8 @@
 // server, for `isolate-workloads verify --kubeconfig` and `--in-cluster`.
 //
 // It uses client-go's REST client with a scheme that knows only core/v1, not
-// the generated clientset: registering every API group's types at process
-// start would cost the function mode, which shares the binary, several
-// milliseconds on every run.
+// the generated clientset: the clientset's packages register every API
+// group's types when the process starts, and the function mode, which
+// shares the binary, would pay for that on every run (BENCHMARKS.md has what
+// the REST client costs it).
 package live
