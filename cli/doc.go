@@ -1,2 +1,2 @@
-// Package cli implements the isolate-workloads subcommands; main only dispatches to it.
+// Package cli implements the isolate-workloads subcommands on cobra, as kubectl's are; main only dispatches to it, and function mode never builds them.
 package cli
