@@ -5,6 +5,10 @@ SHELL := bash
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 BIN     := bin/isolate-workloads
+# The live mode of verify (--kubeconfig, --in-cluster) is a second binary,
+# so the function does not link client-go; the function runs it from its
+# own directory or PATH.
+LIVE_BIN := bin/isolate-workloads-live
 TOOLS   := $(CURDIR)/bin/tools
 KUSTOMIZE_VERSION := v5.7.1
 # -trimpath and a fixed build ID make the binary reproducible from the same commit.
@@ -21,16 +25,18 @@ help: ## Show this help.
 ##@ Build
 
 .PHONY: build
-build: ## Build the function binary into bin/.
+build: ## Build the function binary and its live-verify sibling into bin/.
 	$(GO_BUILD) -o $(BIN) ./function
+	$(GO_BUILD) -o $(LIVE_BIN) ./function/live
 
 IMAGE ?= ghcr.io/isolate-workloads/isolate-workloads:v0.1.0
 # CONTAINER_ENGINE builds the image; podman needs no daemon.
 CONTAINER_ENGINE ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo docker)
 
 .PHONY: dist
-dist: ## Build the static linux/amd64 binary the image copies (dist/isolate-workloads).
+dist: ## Build the static linux/amd64 binaries the image copies (dist/isolate-workloads, dist/isolate-workloads-live).
 	GOOS=linux GOARCH=amd64 $(GO_BUILD) -o dist/isolate-workloads ./function
+	GOOS=linux GOARCH=amd64 $(GO_BUILD) -o dist/isolate-workloads-live ./function/live
 
 .PHONY: image
 image: dist ## Build the container image $(IMAGE).

@@ -58,7 +58,7 @@ func failedf(format string, a ...any) error {
 // Main runs a subcommand and returns the process exit code. Function mode
 // (no arguments) never comes here, so its startup does not build commands.
 func Main(version string, args []string, stdio IO) int {
-	root := newRootCommand(version, stdio)
+	root := newRootCommand(version, args, stdio)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
 	if err == nil {
@@ -78,7 +78,7 @@ func Main(version string, args []string, stdio IO) int {
 	return ExitBadInput
 }
 
-func newRootCommand(version string, stdio IO) *cobra.Command {
+func newRootCommand(version string, args []string, stdio IO) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "isolate-workloads",
 		Short: "Pin chosen workloads to a dedicated, tainted node pool",
@@ -101,7 +101,7 @@ stdout (kpt, kustomize, or 'kpt fn source DIR | isolate-workloads').`,
 		newRunCommand(stdio),
 		newRenderCommand(stdio),
 		newNodePoolCommand(stdio),
-		newVerifyCommand(stdio),
+		newVerifyCommand(args, stdio),
 		newPolicyCommand(stdio),
 		newVersionCommand(version, stdio),
 	)

@@ -11,20 +11,22 @@ import (
 
 	"github.com/isolate-workloads/isolate-workloads/placement"
 	"github.com/isolate-workloads/isolate-workloads/verify"
-	"github.com/isolate-workloads/isolate-workloads/verify/live"
 )
 
 // verifyOptions are verify's flags.
 type verifyOptions struct {
 	configPath string
 	states     []string
-	source     live.Source
+	source     LiveSource
 	output     string
+	// args is the whole command line, for the live binary.
+	args []string
 }
 
 // newVerifyCommand checks a cluster's pods and nodes against the config.
-func newVerifyCommand(stdio IO) *cobra.Command {
-	o := verifyOptions{output: "table"}
+// args is the command line Main was given.
+func newVerifyCommand(args []string, stdio IO) *cobra.Command {
+	o := verifyOptions{output: "table", args: args}
 	cmd := &cobra.Command{
 		Use:   "verify --config FILE [--cluster-state FILE ... | --kubeconfig FILE [--context NAME] | --in-cluster] [-o table|json|yaml]",
 		Short: "Check a cluster's pods and nodes (--kubeconfig, --in-cluster, or kubectl get pods,nodes -A -o json)",
@@ -60,9 +62,12 @@ func verifyCluster(stdio IO, o verifyOptions) error {
 	if err != nil {
 		return err
 	}
+	if fromAPI && liveRead == nil {
+		return delegateLive(o.args, stdio)
+	}
 	var state verify.ClusterState
 	if fromAPI {
-		read, err := live.Read(context.Background(), o.source)
+		read, err := liveRead(context.Background(), o.source)
 		if err != nil {
 			return usageErrorf("%v", err)
 		}
