@@ -1,7 +1,10 @@
 # The isolate-workloads KRM function image.
 #
-# Design: the image holds one static binary and nothing else (no shell, no
-# package manager), built FROM scratch. The binary is compiled on the build
+# Design: the image holds two static binaries and nothing else (no shell, no
+# package manager), built FROM scratch: the function, and
+# isolate-workloads-live, which the function runs for `verify --kubeconfig`
+# and `--in-cluster` (a second binary so that the function, started once per
+# render, does not link client-go). The binaries are compiled on the build
 # host by `make image` (CGO_ENABLED=0, -trimpath, version stamped with
 # -ldflags) and copied in, so the build pulls no base image from a registry:
 # it works on air-gapped CI machines and with podman as well as with plain
@@ -23,6 +26,7 @@ COPY image/passwd /etc/passwd
 COPY image/group /etc/group
 COPY LICENSE /LICENSE
 COPY dist/isolate-workloads /usr/local/bin/isolate-workloads
+COPY dist/isolate-workloads-live /usr/local/bin/isolate-workloads-live
 
 USER 65534:65534
 ENTRYPOINT ["/usr/local/bin/isolate-workloads"]

@@ -5,6 +5,10 @@ SHELL := bash
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 BIN     := bin/isolate-workloads
+# The live mode of verify (--kubeconfig, --in-cluster) is a second binary,
+# so the function does not link client-go; the function runs it from its
+# own directory or PATH.
+LIVE_BIN := bin/isolate-workloads-live
 TOOLS   := $(CURDIR)/bin/tools
 KUSTOMIZE_VERSION := v5.7.1
 # -trimpath and a fixed build ID make the binary reproducible from the same commit.
@@ -21,16 +25,18 @@ help: ## Show this help.
 ##@ Build
 
 .PHONY: build
-build: ## Build the function binary into bin/.
+build: ## Build the function binary and its live-verify sibling into bin/.
 	$(GO_BUILD) -o $(BIN) ./function
+	$(GO_BUILD) -o $(LIVE_BIN) ./function/live
 
 IMAGE ?= ghcr.io/isolate-workloads/isolate-workloads:v0.1.0
 # CONTAINER_ENGINE builds the image; podman needs no daemon.
 CONTAINER_ENGINE ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo docker)
 
 .PHONY: dist
-dist: ## Build the static linux/amd64 binary the image copies (dist/isolate-workloads).
+dist: ## Build the static linux/amd64 binaries the image copies (dist/isolate-workloads, dist/isolate-workloads-live).
 	GOOS=linux GOARCH=amd64 $(GO_BUILD) -o dist/isolate-workloads ./function
+	GOOS=linux GOARCH=amd64 $(GO_BUILD) -o dist/isolate-workloads-live ./function/live
 
 .PHONY: image
 image: dist ## Build the container image $(IMAGE).
@@ -70,8 +76,15 @@ bench-cluster: ## Measure verify --kubeconfig against kubectl | verify on a real
 
 ##@ Tools
 
+HELM3_VERSION := v3.22.0
+HELM4_VERSION := v4.3.1
+# Both majors side by side: Helm 3 runs a post-renderer executable and
+# never shows it hooks, Helm 4 runs a post-renderer plugin on everything.
+HELM3 := $(TOOLS)/helm-$(HELM3_VERSION)/helm
+HELM4 := $(TOOLS)/helm-$(HELM4_VERSION)/helm
+
 .PHONY: tools
-tools: $(TOOLS)/kustomize ## Install the clients the tests use (kustomize) into bin/tools.
+tools: $(TOOLS)/kustomize $(HELM3) $(HELM4) ## Install the clients the tests use (kustomize, Helm 3 and 4) into bin/tools.
 
 .PHONY: controlplane
 controlplane: ## Build the control plane the cluster tests start into bin/tools (first run only, about 15-18 minutes).
@@ -79,3 +92,9 @@ controlplane: ## Build the control plane the cluster tests start into bin/tools 
 
 $(TOOLS)/kustomize:
 	GOBIN=$(TOOLS) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+
+$(HELM3):
+	GOBIN=$(dir $@) go install helm.sh/helm/v3/cmd/helm@$(HELM3_VERSION)
+
+$(HELM4):
+	GOBIN=$(dir $@) go install helm.sh/helm/v4/cmd/helm@$(HELM4_VERSION)

@@ -23,5 +23,7 @@ if [ ! -x "$kubectl" ]; then
 fi
 mkdir -p bin/bench
 CGO_ENABLED=0 go build -trimpath -o bin/bench/isolate-workloads ./function
+# The function runs its sibling for --kubeconfig, as users' installs do.
+CGO_ENABLED=0 go build -trimpath -o bin/bench/isolate-workloads-live ./function/live
 BENCH_BIN=$PWD/bin/bench/isolate-workloads BENCH_KUBECTL=$PWD/$kubectl \
   go test -tags clusterbench -count=1 -timeout 30m -run TestMeasure ./bench/cluster/ -v 2>&1 | grep -v '^=== RUN\|^--- PASS\|^PASS\|^ok '

@@ -1,69 +1,104 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/spf13/cobra"
+	"sigs.k8s.io/yaml"
 
 	"github.com/isolate-workloads/isolate-workloads/config"
 	"github.com/isolate-workloads/isolate-workloads/nodepool"
 )
 
-// nodePoolCommand prints the pools of a config: the gcloud commands, or the
-// emitted objects as YAML (what kustomize drops as local config).
-func nodePoolCommand(args []string, stdio IO) int {
-	fs, fail := newCommand("nodepool", stdio)
-	configPath := fs.String("config", "", "the WorkloadIsolation file (required)")
-	format := fs.String("format", "yaml", "gcloud: the gcloud commands; yaml: the node-pool objects")
-	target := fs.String("target", "", "only this target: "+strings.Join(config.Targets, ", ")+" (default: the config's targets)")
-	if err := fs.Parse(args); err != nil {
-		return ExitBadInput
+// newNodePoolCommand prints the pools of a config: the gcloud commands, or
+// the emitted objects as YAML (what kustomize drops as local config) or as
+// a JSON List.
+func newNodePoolCommand(stdio IO) *cobra.Command {
+	var configPath, target string
+	output := "yaml"
+	cmd := &cobra.Command{
+		Use:   "nodepool --config FILE [-o gcloud|yaml|json] [--target TARGET]",
+		Short: "Print the node pool to create (gcloud commands or objects)",
+		Args:  noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return nodePool(stdio, configPath, output, target)
+		},
 	}
-	if fs.NArg() > 0 {
-		return fail("unexpected argument %q", fs.Arg(0))
+	fs := cmd.Flags()
+	fs.StringVar(&configPath, "config", "", "the WorkloadIsolation `FILE` (required; alias --fn-config)")
+	fs.StringVarP(&output, "output", "o", output, "`FORMAT`: gcloud (the gcloud commands), yaml or json (the node-pool objects); alias --format")
+	fs.StringVar(&target, "target", "", "only this `TARGET`: "+strings.Join(config.Targets, ", ")+" (default: the config's targets)")
+	return cmd
+}
+
+func nodePool(stdio IO, configPath, output, target string) error {
+	if err := oneOf("output", output, "gcloud", "yaml", "json"); err != nil {
+		return err
 	}
-	cfg, err := loadConfigFile(*configPath)
+	cfg, err := loadConfigFile(configPath)
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
 	targets := cfg.Spec.NodePool.EmittedTargets()
 	switch {
-	case *format == "gcloud":
-		if *target != "" && *target != config.TargetGKEOnAWS {
-			return fail("--format gcloud prints GKE on AWS commands; --target %s has none", *target)
+	case output == "gcloud":
+		if target != "" && target != config.TargetGKEOnAWS {
+			return usageErrorf("-o gcloud prints GKE on AWS commands; --target %s has none", target)
 		}
 		targets = []string{config.TargetGKEOnAWS}
 		if cfg.Spec.NodePool.GKEOnAWS == nil {
-			return fail("--format gcloud needs spec.nodePool.gkeOnAWS in %s", *configPath)
+			return usageErrorf("-o gcloud needs spec.nodePool.gkeOnAWS in %s", configPath)
 		}
-	case *format != "yaml":
-		return fail("--format must be gcloud or yaml, not %q", *format)
-	case *target != "":
-		if !slices.Contains(config.Targets, *target) {
-			return fail("--target must be one of %s, not %q", strings.Join(config.Targets, ", "), *target)
+	case target != "":
+		if !slices.Contains(config.Targets, target) {
+			return usageErrorf("--target must be one of %s, not %q", strings.Join(config.Targets, ", "), target)
 		}
-		targets = []string{*target}
+		targets = []string{target}
 	}
 	if len(targets) == 0 {
-		return fail("%s configures no node-pool target; add one of spec.nodePool.{%s}", *configPath, strings.Join(config.TargetFields(), ","))
+		return usageErrorf("%s configures no node-pool target; add one of spec.nodePool.{%s}", configPath, strings.Join(config.TargetFields(), ","))
 	}
 	if errs := nodepool.Check(cfg, targets); len(errs) > 0 {
-		return fail("%s cannot be emitted:\n%s", *configPath, formatErrors(errs))
+		return usageErrorf("%s cannot be emitted:\n%s", configPath, formatErrors(errs))
 	}
 	// Validation ran for the config's own targets; a --target outside them
 	// still needs its block and required fields.
 	if errs := config.ValidateTargets(cfg.Spec.NodePool, targets); len(errs) > 0 {
-		return fail("%s cannot be emitted:\n%s", *configPath, formatErrors(errs))
+		return usageErrorf("%s cannot be emitted:\n%s", configPath, formatErrors(errs))
 	}
-	if *format == "gcloud" {
+	if output == "gcloud" {
 		for _, p := range nodepool.Pools(cfg) {
 			fmt.Fprintln(stdio.Stdout, nodepool.GcloudCommand(p.NodePool, p.GKEOnAWS))
 		}
-		return ExitOK
+		return nil
 	}
 	emitted, err := nodepool.Render(cfg, targets)
 	if err != nil {
-		return fail("%v", err)
+		return usageErrorf("%v", err)
+	}
+	if output == "json" {
+		// A v1 List, as kubectl get -o json prints several objects.
+		list := struct {
+			APIVersion string            `json:"apiVersion"`
+			Kind       string            `json:"kind"`
+			Items      []json.RawMessage `json:"items"`
+		}{APIVersion: "v1", Kind: "List"}
+		for _, e := range emitted {
+			data, err := yaml.YAMLToJSON([]byte(e.Object.String()))
+			if err != nil {
+				return err
+			}
+			list.Items = append(list.Items, data)
+		}
+		data, err := json.MarshalIndent(list, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdio.Stdout, string(data))
+		return nil
 	}
 	for i, e := range emitted {
 		if i > 0 {
@@ -71,5 +106,5 @@ func nodePoolCommand(args []string, stdio IO) int {
 		}
 		fmt.Fprint(stdio.Stdout, e.Object.String())
 	}
-	return ExitOK
+	return nil
 }

@@ -87,10 +87,12 @@ spec:
 		{"invalid-config", []string{"nodepool", "--config", "../testdata/golden/invalid-config/_fnconfig.yaml"}, "spec.nodePool.name"},
 		{"no-target", []string{"nodepool", "--config", noTarget}, "configures no node-pool target"},
 		{"gcloud-without-gke", []string{"nodepool", "--config", noTarget, "--format", "gcloud"}, "needs spec.nodePool.gkeOnAWS"},
-		{"bad-format", []string{"nodepool", "--config", emitConfig, "--format", "json"}, "--format must be gcloud or yaml"},
+		{"bad-output", []string{"nodepool", "--config", emitConfig, "-o", "table"}, "-o/--output must be gcloud, yaml, json"},
+		{"bad-format-alias", []string{"nodepool", "--config", emitConfig, "--format", "xml"}, "-o/--output must be gcloud, yaml, json"},
 		{"bad-target", []string{"nodepool", "--config", emitConfig, "--target", "EKS"}, "--target must be one of"},
 		{"target-without-block", []string{"nodepool", "--config", emitConfig, "--target", "ConfigConnector"}, "spec.nodePool.configConnector"},
-		{"unknown-command", []string{"nodepools"}, "unknown command"},
+		{"unknown-command", []string{"nodepools"}, "unknown command \"nodepools\" for \"isolate-workloads\"\n\nDid you mean this?\n\tnodepool\n"},
+		{"unknown-flag", []string{"nodepool", "--config", emitConfig, "--taget", "CAPA"}, "unknown flag: --taget\n\nDid you mean this?\n\t--target\n"},
 	}
 	for _, tc := range cases {
 		code, _, stderr := runCLI(t, tc.args...)

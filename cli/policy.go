@@ -3,30 +3,38 @@ package cli
 import (
 	"fmt"
 
+	"github.com/spf13/cobra"
+
 	"github.com/isolate-workloads/isolate-workloads/enforcement"
 )
 
-// policyCommand prints the admission policy and binding of a config, the
+// newPolicyCommand prints the admission policy and binding of a config, the
 // same objects the function emits, for applying outside a pipeline.
-func policyCommand(args []string, stdio IO) int {
-	fs, fail := newCommand("policy", stdio)
-	configPath := fs.String("config", "", "the WorkloadIsolation file (required)")
-	if err := fs.Parse(args); err != nil {
-		return ExitBadInput
+func newPolicyCommand(stdio IO) *cobra.Command {
+	var configPath string
+	cmd := &cobra.Command{
+		Use:   "policy --config FILE",
+		Short: "Print the admission policy that enforces the isolation",
+		Args:  noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return printPolicy(stdio, configPath)
+		},
 	}
-	if fs.NArg() > 0 {
-		return fail("unexpected argument %q", fs.Arg(0))
-	}
-	cfg, err := loadConfigFile(*configPath)
+	cmd.Flags().StringVar(&configPath, "config", "", "the WorkloadIsolation `FILE` (required; alias --fn-config)")
+	return cmd
+}
+
+func printPolicy(stdio IO, configPath string) error {
+	cfg, err := loadConfigFile(configPath)
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
 	if cfg.Spec.Enforcement == nil {
-		return fail("%s has no spec.enforcement; add for example\n  enforcement:\n    validationActions: [Warn]", *configPath)
+		return usageErrorf("%s has no spec.enforcement; add for example\n  enforcement:\n    validationActions: [Warn]", configPath)
 	}
 	objs, err := enforcement.Render(cfg)
 	if err != nil {
-		return fail("%v", err)
+		return usageErrorf("%v", err)
 	}
 	for i, obj := range objs {
 		if i > 0 {
@@ -34,5 +42,5 @@ func policyCommand(args []string, stdio IO) int {
 		}
 		fmt.Fprint(stdio.Stdout, obj.String())
 	}
-	return ExitOK
+	return nil
 }

@@ -5,58 +5,68 @@ import (
 	"os"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
+	"github.com/spf13/cobra"
 
 	"github.com/isolate-workloads/isolate-workloads/dirmode"
 	"github.com/isolate-workloads/isolate-workloads/transformer"
 )
 
-// runCommand runs the function over a package directory, as
+// newRunCommand runs the function over a package directory, as
 // `kpt fn eval DIR --exec isolate-workloads --fn-config CONFIG` would.
-func runCommand(args []string, stdio IO) int {
-	fs, fail := newCommand("run", stdio)
-	configPath := fs.String("config", "", "the WorkloadIsolation file (required)")
-	output := fs.String("o", "", "stdout: print the package instead of rewriting it in place")
-	if err := fs.Parse(args); err != nil {
-		return ExitBadInput
+func newRunCommand(stdio IO) *cobra.Command {
+	var configPath, output string
+	cmd := &cobra.Command{
+		Use:   "run DIR --config FILE [-o stdout]",
+		Short: "Run over a package directory in place (like kpt fn eval)",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageErrorf("want exactly one package directory, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			return runOnPackage(stdio, args[0], configPath, output)
+		},
 	}
-	if fs.NArg() != 1 {
-		return fail("want exactly one package directory, got %d arguments", fs.NArg())
+	fs := cmd.Flags()
+	fs.StringVar(&configPath, "config", "", "the WorkloadIsolation `FILE` (required; alias --fn-config)")
+	fs.StringVarP(&output, "output", "o", "", "`WHERE` the package goes: stdout prints it instead of rewriting it in place; alias --format")
+	return cmd
+}
+
+func runOnPackage(stdio IO, dir, configPath, output string) error {
+	if output != "" && output != "stdout" {
+		return usageErrorf("-o/--output must be stdout, or absent to rewrite the package in place")
 	}
-	if *output != "" && *output != "stdout" {
-		return fail("-o must be stdout, or absent to rewrite the package in place")
-	}
-	dir := fs.Arg(0)
 	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
-		return fail("%s is not a directory", dir)
+		return usageErrorf("%s is not a directory", dir)
 	}
-	if *configPath == "" {
-		return fail("--config is required: the WorkloadIsolation file")
-	}
-	data, err := os.ReadFile(*configPath)
+	cfg, err := loadConfigObject(configPath)
 	if err != nil {
-		return fail("%v", err)
-	}
-	cfg, err := fn.ParseKubeObject(data)
-	if err != nil {
-		return fail("%s: %v", *configPath, err)
+		return err
 	}
 	opts := dirmode.Options{}
-	if *output == "stdout" {
+	if output == "stdout" {
 		opts.Stdout = stdio.Stdout
 	}
 	results, err := dirmode.Run(dir, cfg, fn.ResourceListProcessorFunc(transformer.Run), opts)
+	pointConfigResults(results, cfg, configPath)
 	for _, r := range results {
-		// Results about the config point at its file.
-		if ref := r.ResourceRef; r.File == nil && ref != nil && ref.APIVersion == cfg.GetAPIVersion() && ref.Kind == cfg.GetKind() && ref.Name == cfg.GetName() {
-			r.File = &fn.File{Path: *configPath}
-		}
 		fmt.Fprintln(stdio.Stderr, resultLine(r))
 	}
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "isolate-workloads run: %v\n", err)
-		return ExitFindings
+		return failedf("%v", err)
 	}
-	return ExitOK
+	return nil
+}
+
+// pointConfigResults makes the results about the config point at its file.
+func pointConfigResults(results fn.Results, cfg *fn.KubeObject, configPath string) {
+	for _, r := range results {
+		if ref := r.ResourceRef; r.File == nil && ref != nil && ref.APIVersion == cfg.GetAPIVersion() && ref.Kind == cfg.GetKind() && ref.Name == cfg.GetName() {
+			r.File = &fn.File{Path: configPath}
+		}
+	}
 }
 
 // resultLine prints a result as the SDK does, after the file it is about:

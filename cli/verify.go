@@ -1,75 +1,91 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"os"
-	"strings"
+
+	"github.com/spf13/cobra"
+	"sigs.k8s.io/yaml"
 
 	"github.com/isolate-workloads/isolate-workloads/placement"
 	"github.com/isolate-workloads/isolate-workloads/verify"
-	"github.com/isolate-workloads/isolate-workloads/verify/live"
 )
 
-// stringList is a repeatable flag.
-type stringList []string
+// verifyOptions are verify's flags.
+type verifyOptions struct {
+	configPath string
+	states     []string
+	source     LiveSource
+	output     string
+	// args is the whole command line, for the live binary.
+	args []string
+}
 
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+// newVerifyCommand checks a cluster's pods and nodes against the config.
+// args is the command line Main was given.
+func newVerifyCommand(args []string, stdio IO) *cobra.Command {
+	o := verifyOptions{output: "table", args: args}
+	cmd := &cobra.Command{
+		Use:   "verify --config FILE [--cluster-state FILE ... | --kubeconfig FILE [--context NAME] | --in-cluster] [-o table|json|yaml]",
+		Short: "Check a cluster's pods and nodes (--kubeconfig, --in-cluster, or kubectl get pods,nodes -A -o json)",
+		Args:  noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return verifyCluster(stdio, o)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.configPath, "config", "", "the WorkloadIsolation `FILE` the pipeline uses (required; alias --fn-config)")
+	fs.StringArrayVar(&o.states, "cluster-state", nil, "`FILE` of `kubectl get pods,nodes -A -o json` output; repeat for separate files (default: stdin)")
+	fs.StringVar(&o.source.Kubeconfig, "kubeconfig", "", "read pods and nodes from the cluster of this kubeconfig `FILE` instead of a dump")
+	fs.StringVar(&o.source.Context, "context", "", "with --kubeconfig: the context `NAME` to use (default: the file's current context)")
+	fs.BoolVar(&o.source.InCluster, "in-cluster", false, "read pods and nodes with the ServiceAccount of the Pod this runs in")
+	fs.StringVarP(&o.output, "output", "o", o.output, "`FORMAT`: table, json or yaml; alias --format")
+	return cmd
+}
 
-// verifyCommand checks a cluster's pods and nodes against the config.
-func verifyCommand(args []string, stdio IO) int {
-	fs, fail := newCommand("verify", stdio)
-	configPath := fs.String("config", "", "the WorkloadIsolation file the pipeline uses (required)")
-	var states stringList
-	fs.Var(&states, "cluster-state", "`kubectl get pods,nodes -A -o json` output; repeat for separate files (default: stdin)")
-	var source live.Source
-	fs.StringVar(&source.Kubeconfig, "kubeconfig", "", "read pods and nodes from the cluster of this kubeconfig file instead of a dump")
-	fs.StringVar(&source.Context, "context", "", "with --kubeconfig: the context to use (default: the file's current context)")
-	fs.BoolVar(&source.InCluster, "in-cluster", false, "read pods and nodes with the ServiceAccount of the Pod this runs in")
-	output := fs.String("o", "table", "output format: table or json")
-	if err := fs.Parse(args); err != nil {
-		return ExitBadInput
-	}
-	if fs.NArg() > 0 {
-		return fail("unexpected argument %q", fs.Arg(0))
-	}
-	fromAPI := source.Kubeconfig != "" || source.InCluster
+func verifyCluster(stdio IO, o verifyOptions) error {
+	fromAPI := o.source.Kubeconfig != "" || o.source.InCluster
 	switch {
-	case source.Context != "" && source.Kubeconfig == "":
-		return fail("--context needs --kubeconfig")
-	case source.InCluster && source.Kubeconfig != "":
-		return fail("--in-cluster and --kubeconfig exclude each other")
-	case fromAPI && len(states) > 0:
-		return fail("--cluster-state reads a dump; it excludes --kubeconfig and --in-cluster")
+	case o.source.Context != "" && o.source.Kubeconfig == "":
+		return usageErrorf("--context needs --kubeconfig")
+	case o.source.InCluster && o.source.Kubeconfig != "":
+		return usageErrorf("--in-cluster and --kubeconfig exclude each other")
+	case fromAPI && len(o.states) > 0:
+		return usageErrorf("--cluster-state reads a dump; it excludes --kubeconfig and --in-cluster")
 	}
-	if *output != "table" && *output != "json" {
-		return fail("-o must be table or json, not %q", *output)
+	if err := oneOf("output", o.output, "table", "json", "yaml"); err != nil {
+		return err
 	}
-	cfg, err := loadConfigFile(*configPath)
+	cfg, err := loadConfigFile(o.configPath)
 	if err != nil {
-		return fail("%v", err)
+		return err
+	}
+	if fromAPI && liveRead == nil {
+		return delegateLive(o.args, stdio)
 	}
 	var state verify.ClusterState
 	if fromAPI {
-		read, err := live.Read(context.Background(), source)
+		read, err := liveRead(context.Background(), o.source)
 		if err != nil {
-			return fail("%v", err)
+			return usageErrorf("%v", err)
 		}
 		state = *read
-	} else if len(states) == 0 {
+	} else if len(o.states) == 0 {
 		if err := verify.Decode(stdio.Stdin, "stdin", &state); err != nil {
-			return fail("%v", err)
+			return usageErrorf("%v", err)
 		}
 	}
-	for _, path := range states {
+	for _, path := range o.states {
 		f, err := os.Open(path)
 		if err != nil {
-			return fail("%v", err)
+			return usageErrorf("%v", err)
 		}
 		err = verify.Decode(f, path, &state)
 		f.Close()
 		if err != nil {
-			return fail("%v", err)
+			return usageErrorf("%v", err)
 		}
 	}
 	// A dump can be incomplete (pods without their nodes, or no pods at
@@ -77,21 +93,36 @@ func verifyCommand(args []string, stdio IO) int {
 	// a fact and not bad input.
 	if !fromAPI {
 		if err := state.Check(); err != nil {
-			return fail("%v", err)
+			return usageErrorf("%v", err)
 		}
 	}
 	pool, _ := placement.FromConfig(cfg)
 	report := verify.Verify(pool, &state)
-	if *output == "json" {
-		err = report.WriteJSON(stdio.Stdout)
-	} else {
-		err = report.WriteTable(stdio.Stdout)
-	}
-	if err != nil {
-		return fail("%v", err)
+	if err := writeReport(stdio, report, o.output); err != nil {
+		return err
 	}
 	if !report.Clean() {
-		return ExitFindings
+		return &exitError{code: ExitFindings}
 	}
-	return ExitOK
+	return nil
+}
+
+func writeReport(stdio IO, report *verify.Report, output string) error {
+	switch output {
+	case "json":
+		return report.WriteJSON(stdio.Stdout)
+	case "yaml":
+		// The JSON's field names, as kubectl -o yaml prints an object's.
+		var buf bytes.Buffer
+		if err := report.WriteJSON(&buf); err != nil {
+			return err
+		}
+		data, err := yaml.JSONToYAML(buf.Bytes())
+		if err != nil {
+			return fmt.Errorf("writing the report as YAML: %w", err)
+		}
+		_, err = stdio.Stdout.Write(data)
+		return err
+	}
+	return report.WriteTable(stdio.Stdout)
 }

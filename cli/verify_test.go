@@ -79,7 +79,7 @@ func TestVerifyBadInput(t *testing.T) {
 		{"other-kinds", nil, `{"kind":"List","items":[{"kind":"ConfigMap","metadata":{"name":"x"}}]}`, "unexpected kind ConfigMap"},
 		{"empty-list", nil, `{"kind":"List","items":[]}`, "no Nodes"},
 		{"missing-file", []string{"--cluster-state", "nope.json"}, "", "no such file"},
-		{"bad-output", []string{"-o", "yaml"}, "", "-o must be table or json"},
+		{"bad-output", []string{"-o", "wide"}, "", "-o/--output must be table, json, yaml"},
 		{"context-without-kubeconfig", []string{"--context", "prod"}, "", "--context needs --kubeconfig"},
 		{"in-cluster-and-kubeconfig", []string{"--in-cluster", "--kubeconfig", "k"}, "", "exclude each other"},
 		{"dump-and-kubeconfig", []string{"--cluster-state", "x.json", "--kubeconfig", "k"}, "", "--cluster-state reads a dump"},

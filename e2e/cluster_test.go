@@ -33,7 +33,19 @@ var (
 // runBinary runs the function binary and returns its exit code and streams.
 func runBinary(t *testing.T, stdin []byte, args ...string) (int, string, string) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	return runWithStdin(t, stdin, binary, args...)
+}
+
+// runCommand runs a binary with empty stdin and returns its exit code and
+// streams.
+func runCommand(t *testing.T, path string, args ...string) (int, string, string) {
+	t.Helper()
+	return runWithStdin(t, nil, path, args...)
+}
+
+func runWithStdin(t *testing.T, stdin []byte, path string, args ...string) (int, string, string) {
+	t.Helper()
+	cmd := exec.Command(path, args...)
 	cmd.Stdin = bytes.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

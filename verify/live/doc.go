@@ -1,9 +1,10 @@
 // Package live reads the Pods and Nodes of a running cluster through its API
 // server, for `isolate-workloads verify --kubeconfig` and `--in-cluster`.
 //
-// It uses client-go's REST client with a scheme that knows only core/v1, not
-// the generated clientset: the clientset's packages register every API
-// group's types when the process starts, and the function mode, which
-// shares the binary, would pay for that on every run (BENCHMARKS.md has what
-// the REST client costs it).
+// Only the isolate-workloads-live binary (function/live) links it; the
+// function binary runs that one for the live mode, so it does not run
+// client-go's package initialisation on every KRM function start
+// (BENCHMARKS.md has the figures). Within the live binary it uses client-go's
+// REST client with a scheme that knows only core/v1, not the generated
+// clientset, whose packages register every API group's types at start.
 package live
