@@ -61,12 +61,9 @@ func nodePool(stdio IO, configPath, output, target string) error {
 	if len(targets) == 0 {
 		return usageErrorf("%s configures no node-pool target; add one of spec.nodePool.{%s}", configPath, strings.Join(config.TargetFields(), ","))
 	}
-	if errs := nodepool.Check(cfg, targets); len(errs) > 0 {
-		return usageErrorf("%s cannot be emitted:\n%s", configPath, formatErrors(errs))
-	}
 	// Validation ran for the config's own targets; a --target outside them
-	// still needs its block and required fields.
-	if errs := config.ValidateTargets(cfg.Spec.NodePool, targets); len(errs) > 0 {
+	// still needs its block, its required fields and its label rules.
+	if errs := cfg.ValidateTargets(targets); len(errs) > 0 {
 		return usageErrorf("%s cannot be emitted:\n%s", configPath, formatErrors(errs))
 	}
 	if output == "gcloud" {

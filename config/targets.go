@@ -175,14 +175,6 @@ func (w *WorkloadIsolation) ValidateTargets(targets []string) field.ErrorList {
 	return errs
 }
 
-// ValidateTargets is (*WorkloadIsolation).ValidateTargets for a config of
-// one pool.
-//
-// Deprecated: kept until the nodepool command calls cfg.ValidateTargets.
-func ValidateTargets(p NodePool, targets []string) field.ErrorList {
-	return (&WorkloadIsolation{Spec: Spec{NodePool: p}}).ValidateTargets(targets)
-}
-
 // validateLabelsFor reports the pool labels a target's API rejects.
 func validateLabelsFor(targets []string, labels map[string]string, path *field.Path) field.ErrorList {
 	var errs field.ErrorList

@@ -177,10 +177,3 @@ func (p *SystemNodePool) validate(path *field.Path) field.ErrorList {
 	errs = append(errs, validateLabels(p.Labels, path.Child("labels"))...)
 	return errs
 }
-
-// SortedKeys returns the keys of m in order.
-//
-// Deprecated: use slices.Sorted(maps.Keys(m)); kept until enforcement does.
-func SortedKeys(m map[string]string) []string {
-	return slices.Sorted(maps.Keys(m))
-}

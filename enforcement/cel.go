@@ -2,11 +2,11 @@ package enforcement
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-
-	"github.com/isolate-workloads/isolate-workloads/config"
 )
 
 // The CEL expressions of the policy, written out per pool: a policy has no
@@ -93,7 +93,7 @@ func untoleratedTaints(taints []corev1.Taint) string {
 // ORed, so a label pins the pod only when every term requires it; a term
 // requires it with `key In [value]` (values all equal to the label's).
 func unpinnedLabels(poolLabels map[string]string) string {
-	keys := config.SortedKeys(poolLabels)
+	keys := slices.Sorted(maps.Keys(poolLabels))
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		v := quote(poolLabels[k])

@@ -44,13 +44,6 @@ type Pool struct {
 	Path *field.Path
 }
 
-// Check is cfg.ValidateTargets.
-//
-// Deprecated: kept until the nodepool command calls cfg.ValidateTargets.
-func Check(cfg *config.WorkloadIsolation, targets []string) field.ErrorList {
-	return cfg.ValidateTargets(targets)
-}
-
 // Emitted is one rendered object and the target it is for.
 type Emitted struct {
 	Target string

@@ -10,6 +10,7 @@ import (
 	"github.com/isolate-workloads/isolate-workloads/config"
 	"github.com/isolate-workloads/isolate-workloads/enforcement"
 	"github.com/isolate-workloads/isolate-workloads/internal/text"
+	"github.com/isolate-workloads/isolate-workloads/internal/yamlnode"
 	"github.com/isolate-workloads/isolate-workloads/placement"
 	"github.com/isolate-workloads/isolate-workloads/workload"
 )
@@ -118,7 +119,7 @@ func (r *isolation) applyPoolLabels() {
 		if yaml.IsYaml1_1NonString(value) {
 			value.Style = yaml.DoubleQuotedStyle
 		}
-		if v := valueOf(labels, enforcement.PoolLabel); v != nil {
+		if v := yamlnode.Value(labels, enforcement.PoolLabel); v != nil {
 			*v = *value
 		} else {
 			labels.Content = append(labels.Content, yaml.NewStringRNode(enforcement.PoolLabel).YNode(), value)
@@ -128,7 +129,7 @@ func (r *isolation) applyPoolLabels() {
 
 // mapField returns the map under name in m, created when absent.
 func mapField(m *yaml.Node, name string) *yaml.Node {
-	if v := valueOf(m, name); v != nil && v.Kind == yaml.MappingNode {
+	if v := yamlnode.Value(m, name); v != nil && v.Kind == yaml.MappingNode {
 		return v
 	} else if v != nil {
 		// null: the key is there without a value.
@@ -138,13 +139,4 @@ func mapField(m *yaml.Node, name string) *yaml.Node {
 	v := &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
 	m.Content = append(m.Content, yaml.NewStringRNode(name).YNode(), v)
 	return v
-}
-
-func valueOf(m *yaml.Node, name string) *yaml.Node {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == name {
-			return m.Content[i+1]
-		}
-	}
-	return nil
 }
