@@ -45,7 +45,7 @@ image: dist ## Build the container image $(IMAGE).
 ##@ Run
 
 .PHONY: example
-example: build tools ## Run the example end to end with real kustomize (exec function, no container engine).
+example: build $(TOOLS)/kustomize ## Run the example end to end with real kustomize (exec function, no container engine).
 	kustomize build --enable-alpha-plugins --enable-exec examples/kustomization/exec
 
 ##@ Test
