@@ -27,15 +27,23 @@ func find(t *testing.T, objs fn.KubeObjects, kind, name string) *fn.KubeObject {
 	return nil
 }
 
+// podSpecPaths is the tests' own table of where a kind keeps its pod spec,
+// kept apart from the function's.
 var podSpecPaths = map[string][]string{
-	"Deployment": {"spec", "template", "spec"},
-	"DaemonSet":  {"spec", "template", "spec"},
-	"CronJob":    {"spec", "jobTemplate", "spec", "template", "spec"},
+	"Deployment":  {"spec", "template", "spec"},
+	"DaemonSet":   {"spec", "template", "spec"},
+	"StatefulSet": {"spec", "template", "spec"},
+	"Job":         {"spec", "template", "spec"},
+	"CronJob":     {"spec", "jobTemplate", "spec", "template", "spec"},
 }
 
 func podSpec(t *testing.T, obj *fn.KubeObject) corev1.PodSpec {
 	t.Helper()
-	sub, found, err := obj.NestedSubObject(podSpecPaths[obj.GetKind()]...)
+	path, ok := podSpecPaths[obj.GetKind()]
+	if !ok {
+		t.Fatalf("%s: add its kind to podSpecPaths", obj.ShortString())
+	}
+	sub, found, err := obj.NestedSubObject(path...)
 	if err != nil || !found {
 		t.Fatalf("%s has no pod spec: %v", obj.ShortString(), err)
 	}

@@ -8,16 +8,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kptdev/krm-functions-sdk/go/fn"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 	"k8s.io/klog/v2"
 
 	"github.com/isolate-workloads/isolate-workloads/internal/testcluster"
-	"github.com/isolate-workloads/isolate-workloads/workload"
 )
 
 // The chart written for these tests (testdata/helm/chart) and the config
@@ -120,26 +117,6 @@ func isolatedOnto(spec corev1.PodSpec) bool {
 	return !untolerated && onPool && !onShared
 }
 
-var workloadKinds = workload.NewTable(nil)
-
-func helmPodSpec(t *testing.T, obj *fn.KubeObject) corev1.PodSpec {
-	t.Helper()
-	gv, _ := schema.ParseGroupVersion(obj.GetAPIVersion())
-	row, ok := workloadKinds.Lookup(gv.WithKind(obj.GetKind()))
-	if !ok {
-		t.Fatalf("%s is not a workload kind", obj.ShortString())
-	}
-	sub, found, err := obj.NestedSubObject(row.Fields()...)
-	if err != nil || !found {
-		t.Fatalf("%s has no pod spec: %v", obj.ShortString(), err)
-	}
-	var spec corev1.PodSpec
-	if err := sub.As(&spec); err != nil {
-		t.Fatal(err)
-	}
-	return spec
-}
-
 // assertHelmOutput checks a rendered release: each workload isolated or
 // untouched as hooksIsolated says of the hook, and the Service exactly as
 // the chart renders it.
@@ -147,7 +124,7 @@ func assertHelmOutput(t *testing.T, label, output, plain string, hooksIsolated b
 	t.Helper()
 	objs := parseObjects(t, output)
 	for _, w := range helmWorkloads {
-		spec := helmPodSpec(t, find(t, objs, w.kind, w.name))
+		spec := podSpec(t, find(t, objs, w.kind, w.name))
 		want := !w.hook || hooksIsolated
 		if got := isolatedOnto(spec); got != want {
 			t.Errorf("%s: %s %s isolated=%t, want %t: %+v %+v", label, w.kind, w.name, got, want, spec.Tolerations, spec.Affinity)
