@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
@@ -23,11 +24,12 @@ const (
 	CheckPreferNoSchedule        = "preferNoSchedule"
 	CheckNoExecuteEviction       = "noExecuteEviction"
 	CheckManagedComponentsPool   = "managedComponentsPool"
+	CheckCrossPoolTolerations    = "crossPoolTolerations"
 )
 
 // Checks lists every check in the order results report them.
 var Checks = []string{CheckWildcardTolerations, CheckPrivilegedTolerating, CheckPrivilegedOnSharedNodes,
-	CheckPreferNoSchedule, CheckNoExecuteEviction, CheckManagedComponentsPool}
+	CheckPreferNoSchedule, CheckNoExecuteEviction, CheckManagedComponentsPool, CheckCrossPoolTolerations}
 
 // Workload is one pod template as it will be after placement.
 type Workload struct {
@@ -37,6 +39,12 @@ type Workload struct {
 	Spec corev1.PodSpec
 	// Acknowledgement of its privileges, from its pod template or the config.
 	Acknowledgement Acknowledgement
+	// Pool is the pool a selected workload is placed on, empty for an
+	// unselected one. Spec is then the pod spec after placement.
+	Pool string
+	// TolerateOnly is set for a selected workload that tolerates its pool
+	// but may run anywhere: it is audited on its pool as well.
+	TolerateOnly bool
 }
 
 // Finding is one audit result. Object is nil for findings about the config.
@@ -53,17 +61,24 @@ type Finding struct {
 // Auditor runs the checks of one config.
 type Auditor struct {
 	Severity   map[string]config.Severity
-	Pool       placement.Pool
+	Pools      []Pool
 	SystemPool bool
 }
 
-// NewAuditor takes the severities and the pool from a defaulted config.
-func NewAuditor(cfg *config.WorkloadIsolation, pool placement.Pool) *Auditor {
-	return &Auditor{
-		Severity:   cfg.Spec.Audit.Severities(),
-		Pool:       pool,
-		SystemPool: cfg.Spec.SystemNodePool != nil,
+// Pool is a dedicated pool and where the config defines it, which the
+// findings about the pool itself point at.
+type Pool struct {
+	placement.Pool
+	Path *field.Path
+}
+
+// NewAuditor takes the severities and the pools from a defaulted config.
+func NewAuditor(cfg *config.WorkloadIsolation) *Auditor {
+	a := &Auditor{Severity: cfg.Spec.Audit.Severities(), SystemPool: cfg.Spec.SystemNodePool != nil}
+	for i, p := range placement.PoolsOf(cfg) {
+		a.Pools = append(a.Pools, Pool{Pool: p, Path: cfg.Pools()[i].Path})
 	}
+	return a
 }
 
 // Run audits the workloads. It never changes them.
@@ -79,52 +94,78 @@ func (a *Auditor) Run(workloads []Workload) []Finding {
 			out = append(out, f)
 		}
 	}
-	var evicted []string
+	all := make([]placement.Pool, len(a.Pools))
+	for i, p := range a.Pools {
+		all[i] = p.Pool
+	}
+	evicted := make([][]string, len(a.Pools))
 	for _, w := range workloads {
 		s := placement.Scheduling{Tolerations: w.Spec.Tolerations, Affinity: w.Spec.Affinity, NodeSelector: w.Spec.NodeSelector}
 		privileges := Privileges(w.Spec, w.Path)
-		tolerating, tolIndex := a.tolerates(w.Spec.Tolerations)
-		landsOnPool := tolerating && placement.CanLandOnPool(s, a.Pool)
-		switch {
-		case landsOnPool && len(privileges) > 0:
-			addPrivileged(CheckPrivilegedTolerating, w, privileges[0].Field, fmt.Sprintf(
-				"%s tolerates the taints of node pool %q and has elevated privileges (%s): a compromised isolated workload on that pool could take over this pod's node access and credentials",
-				w.Object.GetKind(), a.Pool.Name, Reasons(privileges)), fmt.Sprintf(
-				"Drop the privileges, or narrow %s so it does not tolerate the pool's taints", w.Path.Child("tolerations").Index(tolIndex)))
-		case landsOnPool:
-			add(CheckWildcardTolerations, w.Object, w.Path.Child("tolerations").Index(tolIndex).String(), fmt.Sprintf(
-				"this toleration tolerates the taints of node pool %q, so this unselected %s can run on the dedicated nodes next to the isolated workloads. "+
-					"Give it a key and value that do not match the pool's taints, or a required node affinity that keeps it off the pool",
-				a.Pool.Name, w.Object.GetKind()))
+		for i, pool := range a.Pools {
+			if w.Pool == pool.Name && !w.TolerateOnly {
+				continue // placed there, and kept there
+			}
+			tolerating, tolIndex := tolerates(w.Spec.Tolerations, pool.Taints)
+			// The other pools' nodes are not this pool's: a workload pinned
+			// to one of them cannot land here.
+			if !tolerating || !placement.CanLandOnPool(s, pool.Pool, slices.Delete(slices.Clone(all), i, i+1)...) {
+				continue
+			}
+			toleration := w.Path.Child("tolerations").Index(tolIndex)
+			switch {
+			case w.Pool != "" && w.Pool != pool.Name:
+				add(CheckCrossPoolTolerations, w.Object, toleration.String(), fmt.Sprintf(
+					"this %s is placed on node pool %q, but it tolerates the taints of node pool %q and its node affinity lets it run there, next to that pool's workloads. "+
+						"Pin it to its pool with nodeAffinity %s, or narrow this toleration", w.Object.GetKind(), w.Pool, pool.Name, config.AffinityRequired))
+			case len(privileges) > 0:
+				addPrivileged(CheckPrivilegedTolerating, w, privileges[0].Field, fmt.Sprintf(
+					"%s tolerates the taints of node pool %q and has elevated privileges (%s): a compromised isolated workload on that pool could take over this pod's node access and credentials",
+					w.Object.GetKind(), pool.Name, Reasons(privileges)), fmt.Sprintf(
+					"Drop the privileges, or narrow %s so it does not tolerate the pool's taints", toleration))
+			case w.Pool == "":
+				add(CheckWildcardTolerations, w.Object, toleration.String(), fmt.Sprintf(
+					"this toleration tolerates the taints of node pool %q, so this unselected %s can run on the dedicated nodes next to the isolated workloads. "+
+						"Give it a key and value that do not match the pool's taints, or a required node affinity that keeps it off the pool",
+					pool.Name, w.Object.GetKind()))
+			}
 		}
-		if len(privileges) > 0 && placement.CanLandOnShared(s, a.Pool) {
+		if len(privileges) > 0 && (w.Pool == "" || w.TolerateOnly) && placement.CanLandOnShared(s, all...) {
 			addPrivileged(CheckPrivilegedOnSharedNodes, w, privileges[0].Field, fmt.Sprintf(
 				"this %s has elevated privileges (%s) and runs on shared nodes", w.Object.GetKind(), Reasons(privileges)),
 				"Avoid elevated-privilege workloads there, or isolate it on a pool of its own")
 		}
-		if !a.toleratesNoExecute(w.Spec.Tolerations) {
-			evicted = append(evicted, w.Object.GetKind()+"/"+w.Object.GetName())
+		for i, pool := range a.Pools {
+			if w.Pool == "" && !toleratesNoExecute(w.Spec.Tolerations, pool.Taints) {
+				evicted[i] = append(evicted[i], w.Object.GetKind()+"/"+w.Object.GetName())
+			}
 		}
 	}
-	out = append(out, a.poolFindings(evicted)...)
+	for i, pool := range a.Pools {
+		out = append(out, a.poolFindings(pool, evicted[i])...)
+	}
+	if !a.SystemPool {
+		add(CheckManagedComponentsPool, nil, "spec.systemNodePool", fmt.Sprintf(
+			"no systemNodePool is defined: reserve a pool for managed components with the taint %s, so system workloads do not share nodes with yours", SystemPoolTaintKey))
+	}
 	return out
 }
 
 // tolerates reports whether the tolerations tolerate every taint of the pool,
 // as the scheduler decides it, and which toleration matches first.
-func (a *Auditor) tolerates(tolerations []corev1.Toleration) (bool, int) {
+func tolerates(tolerations []corev1.Toleration, taints []corev1.Taint) (bool, int) {
 	if len(tolerations) == 0 {
 		return false, 0
 	}
 	// A PreferNoSchedule taint keeps no pod off the pool, so, as for the
 	// admission policy, tolerating the pool means tolerating its NoSchedule
 	// and NoExecute taints.
-	if _, untolerated := corev1helpers.FindMatchingUntoleratedTaint(klog.Background(), a.Pool.Taints, tolerations, keepsPodsOff, false); untolerated {
+	if _, untolerated := corev1helpers.FindMatchingUntoleratedTaint(klog.Background(), taints, tolerations, keepsPodsOff, false); untolerated {
 		return false, 0
 	}
 	for i := range tolerations {
-		for j := range a.Pool.Taints {
-			if tolerations[i].ToleratesTaint(klog.Background(), &a.Pool.Taints[j], false) {
+		for j := range taints {
+			if tolerations[i].ToleratesTaint(klog.Background(), &taints[j], false) {
 				return true, i
 			}
 		}
@@ -136,36 +177,32 @@ func keepsPodsOff(t *corev1.Taint) bool {
 	return t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute
 }
 
-func (a *Auditor) toleratesNoExecute(tolerations []corev1.Toleration) bool {
-	_, untolerated := corev1helpers.FindMatchingUntoleratedTaint(klog.Background(), a.Pool.Taints, tolerations,
+func toleratesNoExecute(tolerations []corev1.Toleration, taints []corev1.Taint) bool {
+	_, untolerated := corev1helpers.FindMatchingUntoleratedTaint(klog.Background(), taints, tolerations,
 		func(t *corev1.Taint) bool { return t.Effect == corev1.TaintEffectNoExecute }, false)
 	return !untolerated
 }
 
-func (a *Auditor) poolFindings(evicted []string) []Finding {
+func (a *Auditor) poolFindings(pool Pool, evicted []string) []Finding {
 	var out []Finding
-	add := func(check, path, msg string) {
+	add := func(check, msg string) {
 		if s := a.Severity[check]; s != config.SeverityOff {
-			out = append(out, Finding{Check: check, Severity: s, Field: path, Message: msg})
+			out = append(out, Finding{Check: check, Severity: s, Field: pool.Path.Child("taints").String(), Message: msg})
 		}
 	}
 	onlyPrefer, hasNoExecute := true, false
-	for _, t := range a.Pool.Taints {
+	for _, t := range pool.Taints {
 		onlyPrefer = onlyPrefer && t.Effect == corev1.TaintEffectPreferNoSchedule
 		hasNoExecute = hasNoExecute || t.Effect == corev1.TaintEffectNoExecute
 	}
-	if onlyPrefer && len(a.Pool.Taints) > 0 {
-		add(CheckPreferNoSchedule, "spec.nodePool.taints", fmt.Sprintf(
-			"node pool %q has only PreferNoSchedule taints, which the scheduler may ignore: other pods can still run on it. Use NoSchedule or NoExecute", a.Pool.Name))
+	if onlyPrefer && len(pool.Taints) > 0 {
+		add(CheckPreferNoSchedule, fmt.Sprintf(
+			"node pool %q has only PreferNoSchedule taints, which the scheduler may ignore: other pods can still run on it. Use NoSchedule or NoExecute", pool.Name))
 	}
 	if hasNoExecute && len(evicted) > 0 {
-		add(CheckNoExecuteEviction, "spec.nodePool.taints", fmt.Sprintf(
+		add(CheckNoExecuteEviction, fmt.Sprintf(
 			"the NoExecute taint evicts running pods that do not tolerate it: if it is added to nodes that already run pods, %s would be evicted from them (%s)",
 			text.Plural(len(evicted), "unselected workload"), abbreviate(evicted, 5)))
-	}
-	if !a.SystemPool {
-		add(CheckManagedComponentsPool, "spec.systemNodePool", fmt.Sprintf(
-			"no systemNodePool is defined: reserve a pool for managed components with the taint %s, so system workloads do not share nodes with yours", SystemPoolTaintKey))
 	}
 	return out
 }

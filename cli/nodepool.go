@@ -42,15 +42,18 @@ func nodePool(stdio IO, configPath, output, target string) error {
 	if err != nil {
 		return err
 	}
-	targets := cfg.Spec.NodePool.EmittedTargets()
+	// nil: each pool's own targets.
+	var targets []string
 	switch {
 	case output == "gcloud":
 		if target != "" && target != config.TargetGKEOnAWS {
 			return usageErrorf("-o gcloud prints GKE on AWS commands; --target %s has none", target)
 		}
 		targets = []string{config.TargetGKEOnAWS}
-		if cfg.Spec.NodePool.GKEOnAWS == nil {
-			return usageErrorf("-o gcloud needs spec.nodePool.gkeOnAWS in %s", configPath)
+		for _, p := range cfg.Pools() {
+			if p.GKEOnAWS == nil {
+				return usageErrorf("-o gcloud needs %s in %s", p.Path.Child("gkeOnAWS"), configPath)
+			}
 		}
 	case target != "":
 		if !slices.Contains(config.Targets, target) {
@@ -58,13 +61,15 @@ func nodePool(stdio IO, configPath, output, target string) error {
 		}
 		targets = []string{target}
 	}
-	if len(targets) == 0 {
-		return usageErrorf("%s configures no node-pool target; add one of spec.nodePool.{%s}", configPath, strings.Join(config.TargetFields(), ","))
+	if targets == nil && !slices.ContainsFunc(cfg.Pools(), func(p config.Pool) bool { return len(p.EmittedTargets()) > 0 }) {
+		return usageErrorf("%s configures no node-pool target; add one of %s.{%s}", configPath, cfg.Pools()[0].Path, strings.Join(config.TargetFields(), ","))
 	}
 	// Validation ran for the config's own targets; a --target outside them
 	// still needs its block, its required fields and its label rules.
-	if errs := cfg.ValidateTargets(targets); len(errs) > 0 {
-		return usageErrorf("%s cannot be emitted:\n%s", configPath, formatErrors(errs))
+	if targets != nil {
+		if errs := cfg.ValidateTargets(targets); len(errs) > 0 {
+			return usageErrorf("%s cannot be emitted:\n%s", configPath, formatErrors(errs))
+		}
 	}
 	if output == "gcloud" {
 		for _, p := range nodepool.Pools(cfg) {

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 
+	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"github.com/spf13/cobra"
 
 	"github.com/isolate-workloads/isolate-workloads/enforcement"
@@ -32,9 +33,13 @@ func printPolicy(stdio IO, configPath string) error {
 	if cfg.Spec.Enforcement == nil {
 		return usageErrorf("%s has no spec.enforcement; add for example\n  enforcement:\n    validationActions: [Warn]", configPath)
 	}
-	objs, err := enforcement.Render(cfg)
-	if err != nil {
-		return usageErrorf("%v", err)
+	var objs fn.KubeObjects
+	for _, pool := range cfg.Pools() {
+		o, err := enforcement.Render(cfg, pool)
+		if err != nil {
+			return usageErrorf("%v", err)
+		}
+		objs = append(objs, o...)
 	}
 	for i, obj := range objs {
 		if i > 0 {

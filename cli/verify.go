@@ -96,8 +96,7 @@ func verifyCluster(stdio IO, o verifyOptions) error {
 			return usageErrorf("%v", err)
 		}
 	}
-	pool, _ := placement.FromConfig(cfg)
-	report := verify.Verify(pool, &state)
+	report := verify.Verify(placement.PoolsOf(cfg), &state)
 	if err := writeReport(stdio, report, o.output); err != nil {
 		return err
 	}

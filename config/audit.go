@@ -31,6 +31,7 @@ type Audit struct {
 	PreferNoSchedule        Severity `json:"preferNoSchedule,omitempty" yaml:"preferNoSchedule,omitempty"`
 	NoExecuteEviction       Severity `json:"noExecuteEviction,omitempty" yaml:"noExecuteEviction,omitempty"`
 	ManagedComponentsPool   Severity `json:"managedComponentsPool,omitempty" yaml:"managedComponentsPool,omitempty"`
+	CrossPoolTolerations    Severity `json:"crossPoolTolerations,omitempty" yaml:"crossPoolTolerations,omitempty"`
 
 	// Acknowledge lists workloads that must keep their privileges and run
 	// everywhere (a CNI, a log or metrics agent). The function marks each
@@ -51,15 +52,19 @@ type auditCheck struct {
 	name     string
 	fallback Severity
 	severity func(*Audit) *Severity
+	// multiPool checks look at two pools or more, which the one-pool
+	// ConfigMap shortcut cannot define, so it has no key for them.
+	multiPool bool
 }
 
 var auditChecks = []auditCheck{
-	{"wildcardTolerations", SeverityWarning, func(a *Audit) *Severity { return &a.WildcardTolerations }},
-	{"privilegedTolerating", SeverityError, func(a *Audit) *Severity { return &a.PrivilegedTolerating }},
-	{"privilegedOnSharedNodes", SeverityWarning, func(a *Audit) *Severity { return &a.PrivilegedOnSharedNodes }},
-	{"preferNoSchedule", SeverityWarning, func(a *Audit) *Severity { return &a.PreferNoSchedule }},
-	{"noExecuteEviction", SeverityInfo, func(a *Audit) *Severity { return &a.NoExecuteEviction }},
-	{"managedComponentsPool", SeverityInfo, func(a *Audit) *Severity { return &a.ManagedComponentsPool }},
+	{"wildcardTolerations", SeverityWarning, func(a *Audit) *Severity { return &a.WildcardTolerations }, false},
+	{"privilegedTolerating", SeverityError, func(a *Audit) *Severity { return &a.PrivilegedTolerating }, false},
+	{"privilegedOnSharedNodes", SeverityWarning, func(a *Audit) *Severity { return &a.PrivilegedOnSharedNodes }, false},
+	{"preferNoSchedule", SeverityWarning, func(a *Audit) *Severity { return &a.PreferNoSchedule }, false},
+	{"noExecuteEviction", SeverityInfo, func(a *Audit) *Severity { return &a.NoExecuteEviction }, false},
+	{"managedComponentsPool", SeverityInfo, func(a *Audit) *Severity { return &a.ManagedComponentsPool }, false},
+	{"crossPoolTolerations", SeverityWarning, func(a *Audit) *Severity { return &a.CrossPoolTolerations }, true},
 }
 
 // AuditChecks names every audit check, in the order results report them.

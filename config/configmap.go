@@ -36,8 +36,10 @@ var configMapKeys = []string{CMNodePool, CMTaints, CMLabels, CMNodeAffinity, CMP
 // configMapKeyList is every key the shortcut accepts, audit keys spelt out.
 func configMapKeyList() []string {
 	out := slices.Clone(configMapKeys[:len(configMapKeys)-1])
-	for _, c := range AuditChecks() {
-		out = append(out, CMAuditPrefix+c)
+	for _, c := range auditChecks {
+		if !c.multiPool {
+			out = append(out, CMAuditPrefix+c.name)
+		}
 	}
 	return out
 }
@@ -125,7 +127,7 @@ func fromConfigMap(obj *fn.KubeObject) (*WorkloadIsolation, field.ErrorList) {
 	w := &WorkloadIsolation{}
 	w.APIVersion, w.Kind = APIVersion, Kind
 	w.Metadata.Name = obj.GetName()
-	w.Spec.NodePool.Name = values[CMNodePool]
+	w.Spec.NodePool = &NodePool{Name: values[CMNodePool]}
 
 	if s, ok := values[CMTaints]; ok {
 		taints, err := ParseTaints(s)
@@ -163,7 +165,9 @@ func fromConfigMap(obj *fn.KubeObject) (*WorkloadIsolation, field.ErrorList) {
 		errs = append(errs, field.Required(data.Key(CMKinds),
 			fmt.Sprintf("say what to isolate with at least one of %s, %s or %s", CMKinds, CMNamespace, CMLabelSelector)))
 	}
-	w.Spec.Selectors = sel
+	for _, s := range sel {
+		w.Spec.Selectors = append(w.Spec.Selectors, Selector{Selector: s})
+	}
 	for _, check := range AuditChecks() {
 		if s, ok := values[CMAuditPrefix+check]; ok {
 			*w.Spec.Audit.severityOf(check) = Severity(s)

@@ -14,7 +14,26 @@ func (w *WorkloadIsolation) Default() {
 			s.TaintEffect = corev1.TaintEffectNoSchedule
 		}
 	}
-	p := &w.Spec.Placement
+	w.Spec.Placement.defaults()
+	defaultSelectors(w.Spec.Selectors)
+	for i := range w.Spec.NodePools {
+		ps := &w.Spec.NodePools[i]
+		if ps.Placement != nil {
+			ps.Placement.defaults()
+		}
+		defaultSelectors(ps.Selectors)
+	}
+}
+
+func defaultSelectors(selectors []Selector) {
+	for i := range selectors {
+		if p := selectors[i].Placement; p != nil {
+			p.defaults()
+		}
+	}
+}
+
+func (p *Placement) defaults() {
 	if p.NodeAffinity == "" {
 		p.NodeAffinity = AffinityRequired
 	}

@@ -74,20 +74,33 @@ func (w *WorkloadIsolation) validateEnforcement(path *field.Path) field.ErrorLis
 }
 
 // validateEnforcedPool rejects the configs whose own output the policy would
-// deny, or whose policy would protect nothing.
+// deny, or whose policy would protect nothing, pool by pool.
 func (w *WorkloadIsolation) validateEnforcedPool(path *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	keepsPodsOut := slices.ContainsFunc(w.Spec.NodePool.Taints, func(t Taint) bool {
-		return t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute
-	})
-	if len(w.Spec.NodePool.Taints) > 0 && !keepsPodsOut {
-		errs = append(errs, field.Invalid(path, field.OmitValueType{},
-			"the policy guards the pool's NoSchedule and NoExecute taints, and spec.nodePool.taints has neither: every pod may run on the pool, so there is nothing to enforce"))
-	}
-	if p := w.Spec.Placement; p.NodeAffinity != AffinityRequired && !p.NodeSelector {
-		errs = append(errs, field.Invalid(path, field.OmitValueType{}, fmt.Sprintf(
-			"the policy requires pods labelled for the pool to be pinned to it, and spec.placement.nodeAffinity %s does not pin them: "+
-				"use nodeAffinity %s or nodeSelector: true", p.NodeAffinity, AffinityRequired)))
+	for _, p := range w.pools {
+		keepsPodsOut := slices.ContainsFunc(p.Taints, func(t Taint) bool {
+			return t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute
+		})
+		if len(p.Taints) > 0 && !keepsPodsOut {
+			errs = append(errs, field.Invalid(path, field.OmitValueType{}, fmt.Sprintf(
+				"the policy guards the pool's NoSchedule and NoExecute taints, and %s has neither: every pod may run on the pool, so there is nothing to enforce", p.Path.Child("taints"))))
+		}
+		if !p.Placement.Pins() {
+			errs = append(errs, unpinned(path, p.PlacementPath, p.Placement))
+		}
+		for j, s := range p.Selectors {
+			// A selector that only tolerates the pool puts no pool label on
+			// its pods, so the policy does not hold them to the pool.
+			if pl := s.Placement; pl != nil && !pl.Pins() && !pl.TolerateOnly() {
+				errs = append(errs, unpinned(path, p.SelectorsPath.Index(j).Child("placement"), *pl))
+			}
+		}
 	}
 	return errs
+}
+
+func unpinned(path, placementPath *field.Path, p Placement) *field.Error {
+	return field.Invalid(path, field.OmitValueType{}, fmt.Sprintf(
+		"the policy requires pods labelled for the pool to be pinned to it, and %s.nodeAffinity %s does not pin them: "+
+			"use nodeAffinity %s or nodeSelector: true", placementPath, p.NodeAffinity, AffinityRequired))
 }

@@ -158,18 +158,28 @@ func (p NodePool) hasBlock(target string) bool {
 	return ok && b.present(p)
 }
 
-// ValidateTargets checks what emitting the targets needs: each one's block
-// and required fields, and that each accepts the labels of both pools. An
-// empty list means the config's own targets. Validate runs it for those; the
-// nodepool command runs it again for a --target it picks.
+// ValidateTargets checks what emitting the targets needs, for every pool:
+// each one's block and required fields, and that each accepts the labels of
+// the pool and of the system pool. Validate checks each pool's own targets;
+// the nodepool command checks again for a --target it picks.
 func (w *WorkloadIsolation) ValidateTargets(targets []string) field.ErrorList {
-	p := w.Spec.NodePool
+	var errs field.ErrorList
+	for i := range w.pools {
+		errs = append(errs, w.validateTargets(i, targets)...)
+	}
+	return errs
+}
+
+// validateTargets checks the targets for pool i. The system pool takes the
+// provider blocks of the first pool, so its labels are checked with it.
+func (w *WorkloadIsolation) validateTargets(i int, targets []string) field.ErrorList {
+	pool := w.pools[i]
+	p := pool.NodePool
 	p.Emit = targets
-	path := field.NewPath("spec", "nodePool")
-	errs := validateTargets(p, path)
+	errs := validateTargets(p, pool.Path)
 	emitted := p.EmittedTargets()
-	errs = append(errs, validateLabelsFor(emitted, p.Labels, path.Child("labels"))...)
-	if s := w.Spec.SystemNodePool; s != nil {
+	errs = append(errs, validateLabelsFor(emitted, p.Labels, pool.Path.Child("labels"))...)
+	if s := w.Spec.SystemNodePool; s != nil && i == 0 {
 		errs = append(errs, validateLabelsFor(emitted, s.Labels, field.NewPath("spec", "systemNodePool", "labels"))...)
 	}
 	return errs

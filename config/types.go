@@ -40,14 +40,12 @@ type WorkloadIsolation struct {
 	Metadata        Metadata `json:"metadata,omitempty" yaml:"metadata,omitempty"`
 	Spec            Spec     `json:"spec" yaml:"spec"`
 
-	// The selectors, excludes and acknowledgements compiled by Validate, so
+	// The pools and acknowledgements resolved and compiled by Validate, so
 	// that a run compiles them once.
-	selected, acknowledged *selection.Matcher
+	pools        []Pool
+	excluded     *selection.Matcher
+	acknowledged *selection.Matcher
 }
-
-// Matcher selects the workloads to isolate. It is set by Validate (which
-// Load runs), and nil before.
-func (w *WorkloadIsolation) Matcher() *selection.Matcher { return w.selected }
 
 // AcknowledgeMatcher matches spec.audit.acknowledge, one selector per entry
 // in order. It is set by Validate (which Load runs), and nil before.
@@ -61,11 +59,14 @@ type Metadata struct {
 	Annotations map[string]string `json:"annotations,omitempty" yaml:"annotations,omitempty"`
 }
 
-// Spec is what to isolate and where.
+// Spec is what to isolate and where. It takes one of two forms: one pool
+// (nodePool with selectors) or several (nodePools, each with its own
+// selectors). The other fields apply to every pool.
 type Spec struct {
-	NodePool               NodePool               `json:"nodePool" yaml:"nodePool"`
+	NodePool               *NodePool              `json:"nodePool,omitempty" yaml:"nodePool,omitempty"`
+	NodePools              []PoolSpec             `json:"nodePools,omitempty" yaml:"nodePools,omitempty"`
 	Placement              Placement              `json:"placement,omitempty" yaml:"placement,omitempty"`
-	Selectors              []selection.Selector   `json:"selectors" yaml:"selectors"`
+	Selectors              []Selector             `json:"selectors,omitempty" yaml:"selectors,omitempty"`
 	Excludes               []selection.Selector   `json:"excludes,omitempty" yaml:"excludes,omitempty"`
 	AdditionalPodSpecPaths []workload.PodSpecPath `json:"additionalPodSpecPaths,omitempty" yaml:"additionalPodSpecPaths,omitempty"`
 	Audit                  Audit                  `json:"audit,omitempty" yaml:"audit,omitempty"`
@@ -87,6 +88,23 @@ type NodePool struct {
 	ConfigConnector *ConfigConnector `json:"configConnector,omitempty" yaml:"configConnector,omitempty"`
 	Crossplane      *Crossplane      `json:"crossplane,omitempty" yaml:"crossplane,omitempty"`
 	CAPA            *CAPA            `json:"capa,omitempty" yaml:"capa,omitempty"`
+}
+
+// PoolSpec is one item of spec.nodePools: a pool and the workloads it takes.
+type PoolSpec struct {
+	NodePool  `json:",inline" yaml:",inline"`
+	Selectors []Selector           `json:"selectors" yaml:"selectors"`
+	Excludes  []selection.Selector `json:"excludes,omitempty" yaml:"excludes,omitempty"`
+	// Placement replaces spec.placement for this pool's workloads.
+	Placement *Placement `json:"placement,omitempty" yaml:"placement,omitempty"`
+}
+
+// Selector picks workloads for a pool. Its placement, when given, replaces
+// the pool's for the workloads it picks: a DaemonSet that must tolerate the
+// pool but run on every node takes {nodeAffinity: None}.
+type Selector struct {
+	selection.Selector `json:",inline" yaml:",inline"`
+	Placement          *Placement `json:"placement,omitempty" yaml:"placement,omitempty"`
 }
 
 // Taint is a node taint of the pool.
@@ -128,9 +146,18 @@ func (s SystemNodePool) NodePool(like NodePool) NodePool {
 	return like
 }
 
-// Placement says how the selected workloads are pinned to the pool.
+// Placement says how the selected workloads are pinned to the pool. A
+// placement given on a selector or a pool replaces the less specific one as
+// a whole; the fields it leaves out take their defaults.
 type Placement struct {
 	NodeAffinity    AffinityMode `json:"nodeAffinity,omitempty" yaml:"nodeAffinity,omitempty"`
 	PreferredWeight *int32       `json:"preferredWeight,omitempty" yaml:"preferredWeight,omitempty"`
 	NodeSelector    bool         `json:"nodeSelector,omitempty" yaml:"nodeSelector,omitempty"`
 }
+
+// Pins reports whether the placement keeps the workloads on the pool.
+func (p Placement) Pins() bool { return p.NodeAffinity == AffinityRequired || p.NodeSelector }
+
+// TolerateOnly reports whether the placement only lets the workloads onto
+// the pool, and leaves them free to run anywhere else.
+func (p Placement) TolerateOnly() bool { return p.NodeAffinity == AffinityNone && !p.NodeSelector }

@@ -26,27 +26,28 @@ var taintEffects = []string{
 var affinityModes = []string{string(AffinityRequired), string(AffinityPreferred), string(AffinityNone)}
 
 // Validate returns every problem of a defaulted config at once, each part
-// validating itself, and compiles the selectors for the run.
+// validating itself, and resolves the pools and compiles the selectors for
+// the run.
 func (w *WorkloadIsolation) Validate() field.ErrorList {
 	spec := field.NewPath("spec")
-	var errs field.ErrorList
-	errs = append(errs, validateNodePool(w.Spec.NodePool, spec.Child("nodePool"))...)
-	errs = append(errs, w.ValidateTargets(w.Spec.NodePool.Emit)...)
-	errs = append(errs, validatePlacement(w.Spec.Placement, spec.Child("placement"))...)
-	if len(w.Spec.Selectors) == 0 {
-		errs = append(errs, field.Required(spec.Child("selectors"),
-			"at least one selector is required; use `- {}` to select every workload"))
+	errs := w.resolvePools(spec)
+	for i := range w.pools {
+		errs = append(errs, w.validatePool(i)...)
 	}
-	var selErrs, ackErrs field.ErrorList
-	w.selected, selErrs = selection.Compile(w.Spec.Selectors, w.Spec.Excludes, spec.Child("selectors"), spec.Child("excludes"))
-	errs = append(errs, selErrs...)
+	if w.MultiPool() {
+		errs = append(errs, validatePlacement(w.Spec.Placement, spec.Child("placement"))...)
+	}
+	var excErrs, ackErrs field.ErrorList
+	w.excluded, excErrs = selection.Compile(nil, w.Spec.Excludes, nil, spec.Child("excludes"))
+	errs = append(errs, excErrs...)
+	errs = append(errs, w.validatePoolsApart()...)
 	errs = append(errs, validatePodSpecPaths(w, spec.Child("additionalPodSpecPaths"))...)
 	w.acknowledged, ackErrs = w.Spec.Audit.validate(spec.Child("audit"))
 	errs = append(errs, ackErrs...)
 	errs = append(errs, w.Spec.SystemNodePool.validate(spec.Child("systemNodePool"))...)
 	errs = append(errs, w.validateEnforcement(spec.Child("enforcement"))...)
 	if len(errs) > 0 {
-		w.selected, w.acknowledged = nil, nil
+		w.pools, w.excluded, w.acknowledged = nil, nil, nil
 	}
 	return errs
 }

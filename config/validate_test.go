@@ -18,13 +18,13 @@ func ptr[T any](v T) *T { return &v }
 // validConfig is a defaulted, valid config; each row changes one thing.
 func validConfig() *WorkloadIsolation {
 	w := &WorkloadIsolation{Spec: Spec{
-		NodePool: NodePool{
+		NodePool: &NodePool{
 			Name:   "untrusted-pool",
 			Taints: []Taint{{Key: "workloadType", Value: "untrusted", Effect: corev1.TaintEffectNoExecute}},
 			Labels: map[string]string{"workloadType": "untrusted"},
 		},
-		Selectors: []selection.Selector{{Kind: "Deployment", Name: ptr("web-.*"), Namespace: ptr("team-a|team-b"),
-			LabelSelector: "isolation=untrusted,tier in (web,api)", AnnotationSelector: "isolate=true"}},
+		Selectors: []Selector{{Selector: selection.Selector{Kind: "Deployment", Name: ptr("web-.*"), Namespace: ptr("team-a|team-b"),
+			LabelSelector: "isolation=untrusted,tier in (web,api)", AnnotationSelector: "isolate=true"}}},
 		Excludes:               []selection.Selector{{Namespace: ptr("kube-system")}},
 		AdditionalPodSpecPaths: []workload.PodSpecPath{{Group: "argoproj.io", Kind: "Rollout", Path: "spec/template/spec"}},
 	}}
@@ -51,7 +51,7 @@ func TestValidate(t *testing.T) {
 		{"valid-same-key-two-effects", func(w *WorkloadIsolation) {
 			w.Spec.NodePool.Taints = append(w.Spec.NodePool.Taints, Taint{Key: "workloadType", Value: "untrusted", Effect: corev1.TaintEffectNoSchedule})
 		}, ""},
-		{"valid-select-everything", func(w *WorkloadIsolation) { w.Spec.Selectors = []selection.Selector{{}} }, ""},
+		{"valid-select-everything", func(w *WorkloadIsolation) { w.Spec.Selectors = []Selector{{}} }, ""},
 		{"valid-acknowledgement", func(w *WorkloadIsolation) {
 			w.Spec.Audit.Acknowledge = []Acknowledgement{{Selector: selection.Selector{Kind: "DaemonSet", Namespace: ptr("kube-flannel")}, Reason: "CNI"}}
 		}, ""},
@@ -148,7 +148,7 @@ func TestValidateReportsEveryTargetProblem(t *testing.T) {
 		fields = append(fields, e.Field)
 	}
 	assert.Equal(t, []string{"spec.nodePool.gkeOnAWS.configEncryptionKMSKeyARN", "spec.nodePool.labels[karpenter.sh/nodepool]"}, fields)
-	assert.Nil(t, w.Matcher(), "an invalid config keeps its compiled selectors")
+	assert.Nil(t, w.Pools(), "an invalid config keeps its compiled selectors")
 }
 
 // TestValidateCompilesSelectors checks that the selectors a run uses are
@@ -162,7 +162,9 @@ func TestValidateCompilesSelectors(t *testing.T) {
 	require.Empty(t, w.Validate())
 	web := selection.Resource{GVK: schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}, Name: "web-1", Namespace: "team-a",
 		Labels: map[string]string{"isolation": "untrusted", "tier": "web"}, Annotations: map[string]string{"isolate": "true"}}
-	assert.True(t, w.Matcher().Selected(web), "the compiled selectors select web-1")
+	_, selected, err := w.Select(web)
+	require.NoError(t, err)
+	assert.True(t, selected, "the compiled selectors select web-1")
 	flannel := selection.Resource{GVK: schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "DaemonSet"}, Name: "flannel", Namespace: "kube-flannel"}
 	assert.Equal(t, 0, w.AcknowledgeMatcher().First(flannel), "the first acknowledgement matches flannel")
 }

@@ -122,7 +122,7 @@ func loadConfig(t testing.TB, text string) *config.WorkloadIsolation {
 
 func renderObjects(t testing.TB, cfg *config.WorkloadIsolation) string {
 	t.Helper()
-	objs, err := enforcement.Render(cfg)
+	objs, err := enforcement.Render(cfg, cfg.Pools()[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,12 +192,12 @@ func (c *policyCluster) dryRunCreate(ctx context.Context, client kubernetes.Inte
 // policy of their own (unbound: it decides nothing), with the variables
 // before them defined.
 func (c *policyCluster) testTypeChecking(t *testing.T) {
-	policy := enforcement.Policy(c.cfg)
+	policy := enforcement.Policy(c.cfg, c.cfg.Pools()[0])
 	c.expectNoTypeWarnings(t, policy.Name)
 
 	spec := policy.Spec
 	check := func(name string, variables []admissionregistrationv1.Variable, expression string) *admissionregistrationv1.ValidatingAdmissionPolicy {
-		p := enforcement.Policy(c.cfg)
+		p := enforcement.Policy(c.cfg, c.cfg.Pools()[0])
 		p.Name = name
 		p.Spec.MatchConditions = nil
 		p.Spec.Variables = variables
@@ -424,7 +424,7 @@ func (c *policyCluster) expectAdmitted(t *testing.T, ns string, pod *corev1.Pod)
 // isolatedPod is a pod as the function isolates it: labelled, tolerating the
 // pool and pinned to it.
 func (c *policyCluster) isolatedPod(name string) *corev1.Pod {
-	pool, opts := placement.FromConfig(c.cfg)
+	pool, opts := placement.PoolsOf(c.cfg)[0], placement.OptionsOf(c.cfg.Spec.Placement)
 	plan, _ := placement.PlanFor(placement.Scheduling{}, pool, opts, field.NewPath("spec"))
 	s := plan.Apply(placement.Scheduling{})
 	return &corev1.Pod{
@@ -676,8 +676,7 @@ func ptr[T any](v T) *T { return &v }
 // creates of unlabelled pods). They must agree on "privileged and tolerates
 // the pool", and name the same privileges.
 func (c *policyCluster) testAgreesWithAudit(t *testing.T) {
-	pool, _ := placement.FromConfig(c.cfg)
-	auditor := audit.NewAuditor(c.cfg, pool)
+	auditor := audit.NewAuditor(c.cfg)
 	specs := agreementTable()
 	rng := rand.New(rand.NewPCG(13, 2026))
 	for range 300 {

@@ -23,7 +23,8 @@ func (e expression) ReturnTypes() []*cel.Type { return []*cel.Type{e.returns} }
 // policy is checked against. The object is untyped here; the real API server
 // tests type-check against the Pod schema.
 func TestExpressionsCompile(t *testing.T) {
-	policy := Policy(testConfig(t))
+	cfg := testConfig(t)
+	policy := Policy(cfg, cfg.Pools()[0])
 	compiler, err := plugincel.NewCompositedCompiler(environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion()))
 	if err != nil {
 		t.Fatal(err)

@@ -22,7 +22,6 @@ import (
 
 	"github.com/isolate-workloads/isolate-workloads/audit"
 	"github.com/isolate-workloads/isolate-workloads/enforcement"
-	"github.com/isolate-workloads/isolate-workloads/placement"
 )
 
 // inProcessPolicy evaluates the policy with the admission plugin's own
@@ -93,9 +92,8 @@ func (p *inProcessPolicy) decide(t testing.TB, ns string, pod *corev1.Pod) ([]st
 // tests, evaluated in process: quick, and run where no control plane is built.
 func TestInProcessAgreesWithAudit(t *testing.T) {
 	cfg := loadConfig(t, clusterConfig)
-	p := newInProcessPolicy(t, enforcement.Policy(cfg))
-	pool, _ := placement.FromConfig(cfg)
-	auditor := audit.NewAuditor(cfg, pool)
+	p := newInProcessPolicy(t, enforcement.Policy(cfg, cfg.Pools()[0]))
+	auditor := audit.NewAuditor(cfg)
 	specs := agreementTable()
 	rng := rand.New(rand.NewPCG(13, 2026))
 	for range 300 {

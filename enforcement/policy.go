@@ -38,10 +38,9 @@ const (
 	RulePrivilegedTolerating = "privileged-tolerating"
 )
 
-// Policy returns the ValidatingAdmissionPolicy of a defaulted config with
-// spec.enforcement set.
-func Policy(cfg *config.WorkloadIsolation) *admissionregistrationv1.ValidatingAdmissionPolicy {
-	pool := cfg.Spec.NodePool
+// Policy returns the ValidatingAdmissionPolicy of one pool of a defaulted
+// config with spec.enforcement set.
+func Policy(cfg *config.WorkloadIsolation, pool config.Pool) *admissionregistrationv1.ValidatingAdmissionPolicy {
 	taints := pool.CoreTaints()
 	guarded := guardedTaints(taints)
 	labelled := labelEquals(PoolLabel, pool.Name)
@@ -140,13 +139,13 @@ func taintList(taints []corev1.Taint) string {
 	return strings.Join(s, ", ")
 }
 
-// Binding returns the binding that applies the policy cluster-wide with the
-// config's validation actions.
-func Binding(cfg *config.WorkloadIsolation) *admissionregistrationv1.ValidatingAdmissionPolicyBinding {
-	name := Name(cfg.Spec.NodePool.Name)
+// Binding returns the binding that applies the pool's policy cluster-wide
+// with the config's validation actions.
+func Binding(cfg *config.WorkloadIsolation, pool config.Pool) *admissionregistrationv1.ValidatingAdmissionPolicyBinding {
+	name := Name(pool.Name)
 	return &admissionregistrationv1.ValidatingAdmissionPolicyBinding{
 		TypeMeta:   metav1.TypeMeta{APIVersion: admissionregistrationv1.SchemeGroupVersion.String(), Kind: "ValidatingAdmissionPolicyBinding"},
-		ObjectMeta: objectMeta(cfg.Spec.NodePool.Name),
+		ObjectMeta: objectMeta(pool.Name),
 		Spec: admissionregistrationv1.ValidatingAdmissionPolicyBindingSpec{
 			PolicyName:        name,
 			ValidationActions: cfg.Spec.Enforcement.ValidationActions,
@@ -158,17 +157,17 @@ func objectMeta(pool string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Name: Name(pool), Labels: map[string]string{nodepool.ManagedByLabel: "isolate-workloads"}}
 }
 
-// Render returns the policy and the binding as KRM objects, or nothing when
-// the config has no spec.enforcement.
-func Render(cfg *config.WorkloadIsolation) (fn.KubeObjects, error) {
+// Render returns the policy and the binding of one pool as KRM objects, or
+// nothing when the config has no spec.enforcement. Each pool has its own.
+func Render(cfg *config.WorkloadIsolation, pool config.Pool) (fn.KubeObjects, error) {
 	if cfg.Spec.Enforcement == nil {
 		return nil, nil
 	}
 	var out fn.KubeObjects
-	for _, v := range []any{Policy(cfg), Binding(cfg)} {
+	for _, v := range []any{Policy(cfg, pool), Binding(cfg, pool)} {
 		node, err := typedyaml.Encode(v)
 		if err != nil {
-			return nil, fmt.Errorf("rendering the admission policy of node pool %q: %w", cfg.Spec.NodePool.Name, err)
+			return nil, fmt.Errorf("rendering the admission policy of node pool %q: %w", pool.Name, err)
 		}
 		rn := yaml.NewRNode(node)
 		// The typed objects carry an empty status, which is the API

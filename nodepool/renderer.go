@@ -28,12 +28,16 @@ var renderers = map[string]Renderer{
 	config.TargetCAPA:               capa{},
 }
 
-// Pools returns the pools a config creates: the dedicated one, and the
-// system pool when there is one.
+// Pools returns the pools a config creates: the dedicated ones, and the
+// system pool when there is one, which takes the provider blocks (and so
+// the targets) of the first.
 func Pools(cfg *config.WorkloadIsolation) []Pool {
-	pools := []Pool{{NodePool: cfg.Spec.NodePool, Path: field.NewPath("spec", "nodePool")}}
-	if s := cfg.Spec.SystemNodePool; s != nil {
-		pools = append(pools, Pool{NodePool: s.NodePool(cfg.Spec.NodePool), Path: field.NewPath("spec", "systemNodePool")})
+	var pools []Pool
+	for _, p := range cfg.Pools() {
+		pools = append(pools, Pool{NodePool: p.NodePool, Path: p.Path})
+	}
+	if s := cfg.Spec.SystemNodePool; s != nil && len(pools) > 0 {
+		pools = append(pools, Pool{NodePool: s.NodePool(pools[0].NodePool), Path: field.NewPath("spec", "systemNodePool")})
 	}
 	return pools
 }
@@ -51,14 +55,19 @@ type Emitted struct {
 	Object *fn.KubeObject
 }
 
-// Render renders every pool for the given targets, in target order.
+// Render renders every pool, in target order: for each pool, the given
+// targets, or its own when targets is nil.
 func Render(cfg *config.WorkloadIsolation, targets []string) ([]Emitted, error) {
 	var out []Emitted
 	for _, t := range config.Targets {
-		if !slices.Contains(targets, t) {
-			continue
-		}
 		for _, p := range Pools(cfg) {
+			want := targets
+			if want == nil {
+				want = p.EmittedTargets()
+			}
+			if !slices.Contains(want, t) {
+				continue
+			}
 			v, err := renderers[t].Render(p.NodePool)
 			if err != nil {
 				return nil, fmt.Errorf("rendering %s for pool %q: %w", t, p.Name, err)

@@ -49,6 +49,26 @@ func (p Pool) sharedNodes() nodeClass {
 	return class
 }
 
+// outside narrows the class to the nodes of none of the pools.
+func (c nodeClass) outside(pools []Pool) nodeClass {
+	for _, p := range pools {
+		c = c.and(p.sharedNodes())
+	}
+	return c
+}
+
+// and is the nodes in both classes: each alternative of one with each of
+// the other.
+func (c nodeClass) and(d nodeClass) nodeClass {
+	var out nodeClass
+	for _, a := range c {
+		for _, b := range d {
+			out = append(out, append(slices.Clone(a), b...))
+		}
+	}
+	return out
+}
+
 // admits reports whether some node of the class meets the constraints, and
 // why not (for the first alternative).
 func (c nodeClass) admits(cs []constraint) (bool, string) {
@@ -146,9 +166,10 @@ func termAdmitted(term corev1.NodeSelectorTerm, selector []constraint, class nod
 }
 
 // CanLandOnPool reports whether a pod with this scheduling can match some
-// node of the pool: one with the pool's labels and any others.
-func CanLandOnPool(s Scheduling, pool Pool) bool {
-	return PoolFit(s, pool).Fits
+// node of the pool: one with the pool's labels and any others, except all
+// the labels of one of the other pools, whose nodes are not the pool's.
+func CanLandOnPool(s Scheduling, pool Pool, others ...Pool) bool {
+	return fit(s, pool.poolNodes().outside(others)).Fits
 }
 
 // PoolFit is CanLandOnPool with the reasons when it cannot.
@@ -157,9 +178,9 @@ func PoolFit(s Scheduling, pool Pool) Fit {
 }
 
 // CanLandOnShared reports whether the pod's node affinity and nodeSelector
-// let it run on some node outside the pool.
-func CanLandOnShared(s Scheduling, pool Pool) bool {
-	return fit(s, pool.sharedNodes()).Fits
+// let it run on some node outside the pools.
+func CanLandOnShared(s Scheduling, pools ...Pool) bool {
+	return fit(s, anyNode.outside(pools)).Fits
 }
 
 // DeadTerms lists the required terms no node at all can match. The pod can

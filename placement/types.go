@@ -20,14 +20,27 @@ type Options struct {
 	NodeSelector    bool
 }
 
-// FromConfig takes the pool and the options out of a defaulted config.
-func FromConfig(w *config.WorkloadIsolation) (Pool, Options) {
-	pool := Pool{Name: w.Spec.NodePool.Name, Taints: w.Spec.NodePool.CoreTaints(), Labels: w.Spec.NodePool.Labels}
-	opts := Options{Affinity: w.Spec.Placement.NodeAffinity, NodeSelector: w.Spec.Placement.NodeSelector}
-	if w.Spec.Placement.PreferredWeight != nil {
-		opts.PreferredWeight = *w.Spec.Placement.PreferredWeight
+// PoolOf is what placement needs of a config's pool.
+func PoolOf(p config.NodePool) Pool {
+	return Pool{Name: p.Name, Taints: p.CoreTaints(), Labels: p.Labels}
+}
+
+// PoolsOf is PoolOf for every pool of a validated config, in its order.
+func PoolsOf(cfg *config.WorkloadIsolation) []Pool {
+	var out []Pool
+	for _, p := range cfg.Pools() {
+		out = append(out, PoolOf(p.NodePool))
 	}
-	return pool, opts
+	return out
+}
+
+// OptionsOf takes the options out of a defaulted placement.
+func OptionsOf(p config.Placement) Options {
+	opts := Options{Affinity: p.NodeAffinity, NodeSelector: p.NodeSelector}
+	if p.PreferredWeight != nil {
+		opts.PreferredWeight = *p.PreferredWeight
+	}
+	return opts
 }
 
 // Scheduling is the part of a pod spec that decides where the pod may run.

@@ -115,13 +115,21 @@ func (m *Matcher) Selected(r Resource) bool {
 	return m.First(r) >= 0
 }
 
+// Excluded reports whether r matches an exclude.
+func (m *Matcher) Excluded(r Resource) bool {
+	for _, e := range m.excludes {
+		if e.matches(r) {
+			return true
+		}
+	}
+	return false
+}
+
 // First is the index of the first selector r matches, or -1 when it
 // matches none or matches an exclude.
 func (m *Matcher) First(r Resource) int {
-	for _, e := range m.excludes {
-		if e.matches(r) {
-			return -1
-		}
+	if m.Excluded(r) {
+		return -1
 	}
 	for i, s := range m.selectors {
 		if s.matches(r) {

@@ -36,14 +36,14 @@ func planEmission(items fn.KubeObjects, cfg *config.WorkloadIsolation) (*emissio
 }
 
 func (e *emission) planNodePools(items fn.KubeObjects, cfg *config.WorkloadIsolation) error {
-	targets := cfg.Spec.NodePool.EmittedTargets()
-	if len(targets) == 0 {
-		e.results = append(e.results, fn.GeneralResult(fmt.Sprintf(
-			"node pool %q is not emitted: no target is configured. To emit it, add one of spec.nodePool.{%s}",
-			cfg.Spec.NodePool.Name, strings.Join(config.TargetFields(), ",")), fn.Info))
-		return nil
+	for _, p := range cfg.Pools() {
+		if len(p.EmittedTargets()) == 0 {
+			e.results = append(e.results, fn.GeneralResult(fmt.Sprintf(
+				"node pool %q is not emitted: no target is configured. To emit it, add one of %s.{%s}",
+				p.Name, p.Path, strings.Join(config.TargetFields(), ",")), fn.Info))
+		}
 	}
-	emitted, err := nodepool.Render(cfg, targets)
+	emitted, err := nodepool.Render(cfg, nil)
 	if err != nil {
 		return err
 	}

@@ -18,18 +18,23 @@ import (
 // planEnforcement adds the admission policy and its binding, with
 // spec.enforcement, upserted like the node-pool objects.
 func (e *emission) planEnforcement(items fn.KubeObjects, cfg *config.WorkloadIsolation) error {
-	objs, err := enforcement.Render(cfg)
-	if err != nil {
-		return err
+	if cfg.Spec.Enforcement == nil {
+		return nil
 	}
-	for _, obj := range objs {
-		outcome, err := e.upsert(items, obj)
+	for _, pool := range cfg.Pools() {
+		objs, err := enforcement.Render(cfg, pool)
 		if err != nil {
-			return fmt.Errorf("updating %s with the rendered admission policy: %w", obj.ShortString(), err)
+			return err
 		}
-		res := fn.ConfigObjectResult(outcome.say(fmt.Sprintf("the admission policy of node pool %q as %s %s", cfg.Spec.NodePool.Name, obj.GetAPIVersion(), obj.GetKind())), obj, fn.Info)
-		res.File = nil
-		e.results = append(e.results, res)
+		for _, obj := range objs {
+			outcome, err := e.upsert(items, obj)
+			if err != nil {
+				return fmt.Errorf("updating %s with the rendered admission policy: %w", obj.ShortString(), err)
+			}
+			res := fn.ConfigObjectResult(outcome.say(fmt.Sprintf("the admission policy of node pool %q as %s %s", pool.Name, obj.GetAPIVersion(), obj.GetKind())), obj, fn.Info)
+			res.File = nil
+			e.results = append(e.results, res)
+		}
 	}
 	return nil
 }
@@ -39,9 +44,9 @@ func (e *emission) planEnforcement(items fn.KubeObjects, cfg *config.WorkloadIso
 // of each pod it creates with a term that names the pod's node
 // (metadata.name), so only a nodeSelector keeps the pool's labels on the pod
 // where the admission policy can see them.
-func (r *isolation) placementOptions(obj *fn.KubeObject) placement.Options {
-	opts := r.opts
-	if r.cfg.Spec.Enforcement != nil && obj.GetKind() == "DaemonSet" {
+func (r *isolation) placementOptions(obj *fn.KubeObject, p config.Placement) placement.Options {
+	opts := placement.OptionsOf(p)
+	if r.cfg.Spec.Enforcement != nil && obj.GetKind() == "DaemonSet" && p.Pins() {
 		opts.NodeSelector = true
 	}
 	return opts
@@ -51,6 +56,7 @@ func (r *isolation) placementOptions(obj *fn.KubeObject) placement.Options {
 type poolLabel struct {
 	object   *yaml.RNode
 	metadata []string
+	pool     string
 }
 
 // planPoolLabel plans the label `isolate-workloads.dev/node-pool: <pool>` on
@@ -64,7 +70,7 @@ type poolLabel struct {
 //	    metadata:                         metadata:
 //	      labels: {app: web}      =>        labels: {app: web, isolate-workloads.dev/node-pool: untrusted}
 //	    spec: ...                         spec: ...
-func (r *isolation) planPoolLabel(obj *fn.KubeObject, rn *yaml.RNode, row workload.PodSpecPath, path *field.Path) {
+func (r *isolation) planPoolLabel(obj *fn.KubeObject, rn *yaml.RNode, row workload.PodSpecPath, path *field.Path, pool string) {
 	if r.cfg.Spec.Enforcement == nil {
 		return
 	}
@@ -74,7 +80,7 @@ func (r *isolation) planPoolLabel(obj *fn.KubeObject, rn *yaml.RNode, row worklo
 	if fields[len(fields)-1] != "spec" {
 		r.results = append(r.results, objectResult(obj, fn.Warning, path.String(), fmt.Sprintf(
 			"not labelled %s=%s: the pod spec path does not end in spec, so where its pods' labels come from is unknown; the admission policy will not hold these pods to the pool",
-			enforcement.PoolLabel, r.pool.Name)))
+			enforcement.PoolLabel, pool)))
 		return
 	}
 	metadata := append(append([]string{}, fields[:len(fields)-1]...), "metadata")
@@ -88,12 +94,12 @@ func (r *isolation) planPoolLabel(obj *fn.KubeObject, rn *yaml.RNode, row worklo
 			return
 		}
 	}
-	if v, _ := rn.Pipe(yaml.Lookup(append(metadata, "labels", enforcement.PoolLabel)...)); v != nil && yaml.GetValue(v) == r.pool.Name {
+	if v, _ := rn.Pipe(yaml.Lookup(append(metadata, "labels", enforcement.PoolLabel)...)); v != nil && yaml.GetValue(v) == pool {
 		return
 	}
-	r.poolLabels = append(r.poolLabels, poolLabel{object: rn, metadata: metadata})
+	r.poolLabels = append(r.poolLabels, poolLabel{object: rn, metadata: metadata, pool: pool})
 	r.changed = append(r.changed, objectResult(obj, fn.Info, labelsPath.Key(enforcement.PoolLabel).String(),
-		fmt.Sprintf("labelled the pod template %s=%s, which the admission policy of the pool enforces", enforcement.PoolLabel, r.pool.Name)))
+		fmt.Sprintf("labelled the pod template %s=%s, which the admission policy of the pool enforces", enforcement.PoolLabel, pool)))
 }
 
 // poolLabelSummary counts the labelled pod templates for the summary: a
@@ -113,7 +119,7 @@ func (r *isolation) applyPoolLabels() {
 		for _, name := range append(l.metadata, "labels") {
 			labels = mapField(labels, name)
 		}
-		value := yaml.NewStringRNode(r.pool.Name).YNode()
+		value := yaml.NewStringRNode(l.pool).YNode()
 		// A pool named yes or on is a string that YAML 1.1 readers would
 		// take for a bool.
 		if yaml.IsYaml1_1NonString(value) {

@@ -14,7 +14,6 @@ import (
 	"github.com/isolate-workloads/isolate-workloads/internal/podyaml"
 	"github.com/isolate-workloads/isolate-workloads/internal/text"
 	"github.com/isolate-workloads/isolate-workloads/placement"
-	"github.com/isolate-workloads/isolate-workloads/selection"
 	"github.com/isolate-workloads/isolate-workloads/workload"
 )
 
@@ -81,10 +80,9 @@ func isolate(rl *fn.ResourceList) (bool, error) {
 type isolation struct {
 	cfg       *config.WorkloadIsolation
 	cfgObject *fn.KubeObject
-	matcher   *selection.Matcher
 	table     *workload.Table
-	pool      placement.Pool
-	opts      placement.Options
+	// pools are the config's, in its order.
+	pools []placement.Pool
 
 	auditor  *audit.Auditor
 	audited  []audit.Workload
@@ -110,6 +108,8 @@ type isolation struct {
 
 type stats struct {
 	selected, changed, alreadyIsolated, notWorkloads int
+	// perPool counts the selected and the changed workloads of each pool.
+	perPool []struct{ selected, changed int }
 }
 
 // change is a planned edit of one pod spec.
@@ -119,10 +119,11 @@ type change struct {
 }
 
 func newIsolation(cfg *config.WorkloadIsolation, cfgObject *fn.KubeObject) *isolation {
-	pool, opts := placement.FromConfig(cfg)
-	return &isolation{cfg: cfg, matcher: cfg.Matcher(), table: workload.NewTable(cfg.Spec.AdditionalPodSpecPaths), pool: pool, opts: opts,
-		auditor: audit.NewAuditor(cfg, pool), acks: newAcknowledgements(cfg), findings: map[string]int{}, acknowledged: map[string]int{}, cfgObject: cfgObject,
-		listOf: map[*fn.KubeObject]*fn.KubeObject{}}
+	r := &isolation{cfg: cfg, table: workload.NewTable(cfg.Spec.AdditionalPodSpecPaths),
+		auditor: audit.NewAuditor(cfg), acks: newAcknowledgements(cfg), findings: map[string]int{}, acknowledged: map[string]int{}, cfgObject: cfgObject,
+		listOf: map[*fn.KubeObject]*fn.KubeObject{}, pools: placement.PoolsOf(cfg)}
+	r.stats.perPool = make([]struct{ selected, changed int }, len(r.pools))
+	return r
 }
 
 func (r *isolation) failed() bool { return r.errors > 0 }
@@ -159,20 +160,25 @@ func (r *isolation) visit(obj *fn.KubeObject, rn *yaml.RNode, in *fn.KubeObject)
 		r.visitList(obj, members)
 		return
 	}
-	selected := r.matcher.Selected(resourceOf(obj))
+	choice, selected, overlap := r.cfg.Select(resourceOf(obj))
 	row, ok := r.table.Lookup(obj.GroupVersionKind())
 	if !ok {
-		if selected {
+		if selected || overlap != nil {
 			r.stats.notWorkloads++
 		}
 		r.warnIfPodSpecInside(obj, rn)
 		return
 	}
 	r.acknowledge(obj, rn, row)
-	if selected {
+	switch {
+	case overlap != nil:
+		r.errors++
+		r.results = append(r.results, r.result(obj, fn.Error, "", overlap.Error()))
+	case selected:
 		r.stats.selected++
-		r.planWorkload(obj, rn, row)
-	} else {
+		r.stats.perPool[choice.Pool].selected++
+		r.planWorkload(obj, rn, row, choice)
+	default:
 		r.collectForAudit(obj, rn, row)
 	}
 }
@@ -300,22 +306,26 @@ func podSpecOf(rn *yaml.RNode, row workload.PodSpecPath) (*yaml.RNode, *field.Pa
 	return podSpec, field.NewPath(fields[0], fields[1:]...)
 }
 
-func (r *isolation) planWorkload(obj *fn.KubeObject, rn *yaml.RNode, row workload.PodSpecPath) {
+func (r *isolation) planWorkload(obj *fn.KubeObject, rn *yaml.RNode, row workload.PodSpecPath, choice config.Choice) {
 	podSpec, path := podSpecOf(rn, row)
 	if podSpec == nil || podSpec.YNode().Kind != yaml.MappingNode {
 		r.fail(obj, field.Required(path, fmt.Sprintf("a selected %s needs a pod spec (a map) at %s to be isolated", obj.GetKind(), path)))
 		return
 	}
+	pool := r.pools[choice.Pool]
 	scheduling, errs := placement.Read(podSpec, path)
 	if len(errs) == 0 {
 		var plan placement.Plan
-		plan, errs = placement.PlanFor(scheduling, r.pool, r.placementOptions(obj), path)
+		plan, errs = placement.PlanFor(scheduling, pool, r.placementOptions(obj, choice.Placement), path)
 		if len(errs) == 0 {
-			r.record(obj, podSpec, plan, path)
+			r.record(obj, podSpec, plan, path, choice)
 			for _, w := range plan.Warnings {
 				r.results = append(r.results, r.result(obj, fn.Warning, w.Field, w.Detail))
 			}
-			r.planPoolLabel(obj, rn, row, path)
+			if choice.Placement.Pins() {
+				r.planPoolLabel(obj, rn, row, path, pool.Name)
+			}
+			r.auditPlaced(obj, podSpec, path, plan.Apply(scheduling), choice)
 		}
 	}
 	for _, e := range errs {
@@ -328,15 +338,37 @@ func (r *isolation) planWorkload(obj *fn.KubeObject, rn *yaml.RNode, row workloa
 	}
 }
 
-func (r *isolation) record(obj *fn.KubeObject, podSpec *yaml.RNode, plan placement.Plan, path *field.Path) {
+// auditPlaced hands a selected workload, as placement leaves it, to the
+// audit when there is something to check: with several pools, whether it
+// also tolerates another pool's taints; with a tolerate-only placement,
+// what it brings onto its own pool. A pinned workload of the only pool is
+// where it belongs, and is not read again.
+func (r *isolation) auditPlaced(obj *fn.KubeObject, podSpec *yaml.RNode, path *field.Path, after placement.Scheduling, choice config.Choice) {
+	tolerateOnly := choice.Placement.TolerateOnly()
+	if len(r.pools) == 1 && !tolerateOnly {
+		return
+	}
+	spec, err := audit.DecodePodSpec(podSpec.YNode())
+	if err != nil {
+		r.results = append(r.results, r.result(obj, fn.Warning, path.String(),
+			"not audited: the pod spec cannot be read: "+err.Error()))
+		return
+	}
+	spec.Tolerations, spec.Affinity, spec.NodeSelector = after.Tolerations, after.Affinity, after.NodeSelector
+	r.audited = append(r.audited, audit.Workload{Object: obj, Path: path, Spec: spec, Acknowledgement: r.acks.of(obj),
+		Pool: r.pools[choice.Pool].Name, TolerateOnly: tolerateOnly})
+}
+
+func (r *isolation) record(obj *fn.KubeObject, podSpec *yaml.RNode, plan placement.Plan, path *field.Path, choice config.Choice) {
 	if plan.Empty() {
 		r.stats.alreadyIsolated++
 		return
 	}
 	r.stats.changed++
+	r.stats.perPool[choice.Pool].changed++
 	r.changes = append(r.changes, change{podSpec: podSpec, plan: plan})
 	r.changed = append(r.changed, r.result(obj, fn.Info, path.String(),
-		fmt.Sprintf("isolated onto node pool %q: added %s", r.pool.Name, plan.Summary())))
+		fmt.Sprintf("isolated onto node pool %q: added %s", r.pools[choice.Pool].Name, plan.Summary())))
 }
 
 func (r *isolation) fail(obj *fn.KubeObject, e *field.Error) {
@@ -356,13 +388,20 @@ func (r *isolation) apply() {
 func (r *isolation) summary() *fn.Result {
 	s := r.stats
 	if s.selected == 0 {
-		msg := fmt.Sprintf("no workload matched the selectors; nothing was isolated onto node pool %q", r.pool.Name)
+		msg := fmt.Sprintf("no workload matched the selectors; nothing was isolated onto %s", r.poolNames())
 		if s.notWorkloads > 0 {
 			msg += fmt.Sprintf(" (%s matched but carry no pod spec)", text.Plural(s.notWorkloads, "object"))
 		}
 		return fn.GeneralResult(msg+r.auditSummary(), fn.Warning)
 	}
-	msg := fmt.Sprintf("isolated %d of %s onto node pool %q", s.changed, text.Plural(s.selected, "selected workload"), r.pool.Name)
+	msg := fmt.Sprintf("isolated %d of %s onto %s", s.changed, text.Plural(s.selected, "selected workload"), r.poolNames())
+	if len(r.pools) > 1 {
+		parts := make([]string, len(r.pools))
+		for i, p := range r.pools {
+			parts[i] = fmt.Sprintf("%q: %d of %d", p.Name, s.perPool[i].changed, s.perPool[i].selected)
+		}
+		msg += " (" + strings.Join(parts, ", ") + ")"
+	}
 	if s.alreadyIsolated > 0 {
 		msg += fmt.Sprintf("; %d already isolated", s.alreadyIsolated)
 	}
@@ -370,6 +409,19 @@ func (r *isolation) summary() *fn.Result {
 		msg += fmt.Sprintf("; skipped %s without a pod spec", text.Plural(s.notWorkloads, "selected object"))
 	}
 	return fn.GeneralResult(msg+r.poolLabelSummary()+r.auditSummary(), fn.Info)
+}
+
+// poolNames names the pools for the summary: node pool "a", or node pools
+// "a" and "b".
+func (r *isolation) poolNames() string {
+	if len(r.pools) == 1 {
+		return fmt.Sprintf("node pool %q", r.pools[0].Name)
+	}
+	names := make([]string, len(r.pools))
+	for i, p := range r.pools {
+		names[i] = fmt.Sprintf("%q", p.Name)
+	}
+	return "node pools " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // auditSummary counts the findings per check, for the summary result.

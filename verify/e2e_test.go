@@ -122,8 +122,8 @@ func exampleNodes(pool placement.Pool) []corev1.Node {
 // one isolated pod to a shared node is exactly one violation.
 func TestRenderedExampleVerifiesClean(t *testing.T) {
 	cfg, items := renderExample(t)
-	pool, _ := placement.FromConfig(cfg)
-	nodes := exampleNodes(pool)
+	pools := placement.PoolsOf(cfg)
+	nodes := exampleNodes(pools[0])
 	pods := schedule(t, items, nodes)
 	if len(pods) != 4 {
 		t.Fatalf("scheduled %d pods, want 4 (runner, reports, api, agent)", len(pods))
@@ -132,7 +132,7 @@ func TestRenderedExampleVerifiesClean(t *testing.T) {
 	if err := state.Check(); err != nil {
 		t.Fatal(err)
 	}
-	report := verify.Verify(pool, state)
+	report := verify.Verify(pools, state)
 	if !report.Clean() || len(report.Findings) != 0 {
 		t.Fatalf("rendered example does not verify clean: %+v", report.Findings)
 	}
@@ -145,7 +145,7 @@ func TestRenderedExampleVerifiesClean(t *testing.T) {
 			pods[i].Spec.NodeName = "shared-1"
 		}
 	}
-	report = verify.Verify(pool, &verify.ClusterState{Pods: pods, Nodes: nodes})
+	report = verify.Verify(pools, &verify.ClusterState{Pods: pods, Nodes: nodes})
 	if len(report.Findings) != 1 || report.Findings[0].Check != verify.IsolatedPodOnSharedNode || !strings.HasPrefix(report.Findings[0].Pod, "plugin-runner") {
 		t.Fatalf("want exactly one isolated-pod-on-shared-node for plugin-runner, got %+v", report.Findings)
 	}

@@ -18,7 +18,7 @@ func FuzzDecode(f *testing.F) {
 		}
 	}
 	f.Add([]byte(`{"kind":"List","items":[{"kind":"Pod","metadata":{"name":"p"},"spec":{"nodeName":"n"}},{"kind":"Node","metadata":{"name":"n"}}]}`))
-	pool := fuzzPool()
+	pools := fuzzPools()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		state := &ClusterState{}
 		if err := Decode(bytes.NewReader(data), "fuzz", state); err != nil {
@@ -27,7 +27,7 @@ func FuzzDecode(f *testing.F) {
 		if err := state.Check(); err != nil {
 			return
 		}
-		report := Verify(pool, state)
+		report := Verify(pools, state)
 		if report.Summary.Pods != len(state.Pods) {
 			t.Fatalf("checked %d pods of %d", report.Summary.Pods, len(state.Pods))
 		}

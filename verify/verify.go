@@ -29,8 +29,11 @@ const (
 
 // Finding is one problem, about a pod or a node.
 type Finding struct {
-	Check     string `json:"check"`
-	Severity  string `json:"severity"`
+	Check    string `json:"check"`
+	Severity string `json:"severity"`
+	// Pool is the pool the finding is about: the node's, or the one the
+	// pod is isolated to.
+	Pool      string `json:"pool"`
 	Namespace string `json:"namespace,omitempty"`
 	Pod       string `json:"pod,omitempty"`
 	Node      string `json:"node,omitempty"`
@@ -58,7 +61,10 @@ type Summary struct {
 
 // Report is the whole answer.
 type Report struct {
+	// Pool names the pool of a one-pool config, or every pool, joined by
+	// commas; Pools lists them.
 	Pool     string    `json:"pool"`
+	Pools    []string  `json:"pools"`
 	Summary  Summary   `json:"summary"`
 	Findings []Finding `json:"findings"`
 	Pods     []PodRow  `json:"pods"`
@@ -67,39 +73,53 @@ type Report struct {
 // Clean reports whether nothing violates the isolation.
 func (r *Report) Clean() bool { return r.Summary.Violations == 0 }
 
-// Verify checks the state against the pool.
-func Verify(pool placement.Pool, state *ClusterState) *Report {
-	r := &Report{Pool: pool.Name, Findings: []Finding{}}
-	dedicated := map[string]bool{}
-	poolSelector := nodeaffinity.NewLazyErrorNodeSelector(&corev1.NodeSelector{
-		NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: placement.Requirements(pool.Labels)}},
-	})
+// Verify checks the state against the pools: each node belongs to the
+// first pool whose labels it carries, each pod to the pool it is isolated
+// to, if any, and each must be where the other says.
+func Verify(pools []placement.Pool, state *ClusterState) *Report {
+	r := &Report{Findings: []Finding{}}
+	selectors := make([]*nodeaffinity.LazyErrorNodeSelector, len(pools))
+	for i, pool := range pools {
+		r.Pools = append(r.Pools, pool.Name)
+		selectors[i] = nodeaffinity.NewLazyErrorNodeSelector(&corev1.NodeSelector{
+			NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: placement.Requirements(pool.Labels)}},
+		})
+	}
+	r.Pool = strings.Join(r.Pools, ",")
+	// nodePool maps a dedicated node to its pool.
+	nodePool := map[string]*placement.Pool{}
 	for i := range state.Nodes {
 		node := &state.Nodes[i]
-		if ok, _ := poolSelector.Match(node); !ok {
-			continue
-		}
-		dedicated[node.Name] = true
-		r.Summary.DedicatedNodes++
-		if missing := missingTaints(pool.Taints, node.Spec.Taints); len(missing) > 0 {
-			r.add(Finding{Check: DedicatedNodeMissingTaint, Severity: SeverityViolation, Node: node.Name,
-				Reason: fmt.Sprintf("node carries the labels of pool %q but not its taint %s; other pods can be scheduled on it", pool.Name, strings.Join(missing, ", "))})
+		for j := range pools {
+			if ok, _ := selectors[j].Match(node); !ok {
+				continue
+			}
+			pool := &pools[j]
+			nodePool[node.Name] = pool
+			r.Summary.DedicatedNodes++
+			if missing := missingTaints(pool.Taints, node.Spec.Taints); len(missing) > 0 {
+				r.add(Finding{Check: DedicatedNodeMissingTaint, Severity: SeverityViolation, Pool: pool.Name, Node: node.Name,
+					Reason: fmt.Sprintf("node carries the labels of pool %q but not its taint %s; other pods can be scheduled on it", pool.Name, strings.Join(missing, ", "))})
+			}
+			break
 		}
 	}
 	for i := range state.Pods {
 		pod := &state.Pods[i]
-		row := PodRow{Namespace: pod.Namespace, Pod: pod.Name, Node: pod.Spec.NodeName, Pool: "-", Isolated: isIsolated(pod, pool), Verdict: verdictOK}
+		home := isolatedTo(pod, pools)
+		row := PodRow{Namespace: pod.Namespace, Pod: pod.Name, Node: pod.Spec.NodeName, Pool: "-", Isolated: home != nil, Verdict: verdictOK}
 		if row.Node == "" {
 			row.Node = "<none>"
 		}
-		if dedicated[pod.Spec.NodeName] {
-			row.Pool = pool.Name
+		on := nodePool[pod.Spec.NodeName]
+		if on != nil {
+			row.Pool = on.Name
 		}
 		r.Summary.Pods++
 		if row.Isolated {
 			r.Summary.IsolatedPods++
 		}
-		if f, ok := podFinding(pod, pool, row, dedicated[pod.Spec.NodeName]); ok {
+		if f, ok := podFinding(pod, home, on, row); ok {
 			r.add(f)
 			row.Verdict = f.Severity + ": " + f.Check
 		}
@@ -131,44 +151,56 @@ func verdictRank(v string) int {
 	return 2
 }
 
-// isIsolated reports whether the pod spec carries what the function writes:
-// tolerations for every pool taint, and a required affinity that fits a node
-// of the pool and no node outside it. Both are decided by the scheduler's
-// own code.
-func isIsolated(pod *corev1.Pod, pool placement.Pool) bool {
-	if _, untolerated := corev1helpers.FindMatchingUntoleratedTaint(klog.Background(), pool.Taints, pod.Spec.Tolerations, nil, false); untolerated {
-		return false
-	}
+// isolatedTo is the pool whose isolation the pod spec carries, nil for
+// none: tolerations for every pool taint, and a required affinity that fits
+// a node of the pool and no node outside it. Both are decided by the
+// scheduler's own code.
+func isolatedTo(pod *corev1.Pod, pools []placement.Pool) *placement.Pool {
 	s := placement.Scheduling{Tolerations: pod.Spec.Tolerations, Affinity: pod.Spec.Affinity, NodeSelector: pod.Spec.NodeSelector}
-	return placement.CanLandOnPool(s, pool) && !placement.CanLandOnShared(s, pool)
+	for i := range pools {
+		if _, untolerated := corev1helpers.FindMatchingUntoleratedTaint(klog.Background(), pools[i].Taints, pod.Spec.Tolerations, nil, false); untolerated {
+			continue
+		}
+		if placement.CanLandOnPool(s, pools[i]) && !placement.CanLandOnShared(s, pools[i]) {
+			return &pools[i]
+		}
+	}
+	return nil
 }
 
-func podFinding(pod *corev1.Pod, pool placement.Pool, row PodRow, onDedicated bool) (Finding, bool) {
+// podFinding checks a pod isolated to home (nil: not isolated) on a node of
+// pool on (nil: a shared node).
+func podFinding(pod *corev1.Pod, home, on *placement.Pool, row PodRow) (Finding, bool) {
 	f := Finding{Namespace: pod.Namespace, Pod: pod.Name, Node: row.Node}
 	switch {
-	case row.Isolated && pod.Spec.NodeName == "":
-		f.Check, f.Severity = IsolatedPodPending, SeverityWarning
+	case home != nil && pod.Spec.NodeName == "":
+		f.Check, f.Severity, f.Pool = IsolatedPodPending, SeverityWarning, home.Name
 		f.Reason = "isolated pod is not scheduled"
 		if why := unschedulableReason(pod); why != "" {
 			f.Reason += ": " + why
 		}
-		f.Reason += fmt.Sprintf("; check that pool %q exists, has capacity and carries its labels", pool.Name)
+		f.Reason += fmt.Sprintf("; check that pool %q exists, has capacity and carries its labels", home.Name)
 		return f, true
-	case row.Isolated && !onDedicated:
-		f.Check, f.Severity = IsolatedPodOnSharedNode, SeverityViolation
-		f.Reason = fmt.Sprintf("isolated pod runs on a node without the labels of pool %q", pool.Name)
+	case home != nil && on == nil:
+		f.Check, f.Severity, f.Pool = IsolatedPodOnSharedNode, SeverityViolation, home.Name
+		f.Reason = fmt.Sprintf("isolated pod runs on a node without the labels of pool %q", home.Name)
 		return f, true
-	case !row.Isolated && onDedicated:
-		if kind := nodeLevelOwner(pod); kind != "" && tolerates(pod, pool) {
+	case home != nil && on.Name != home.Name:
+		f.Check, f.Severity, f.Pool = ForeignPodOnDedicatedNode, SeverityViolation, on.Name
+		f.Reason = fmt.Sprintf("pod is isolated to pool %q but runs on a node of pool %q", home.Name, on.Name)
+		return f, true
+	case home == nil && on != nil:
+		f.Pool = on.Name
+		if kind := nodeLevelOwner(pod); kind != "" && tolerates(pod, *on) {
 			f.Check, f.Severity = TolerantDaemonOnDedicated, SeverityWarning
-			f.Reason = fmt.Sprintf("%s pod tolerates the taints of pool %q and runs on its node", kind, pool.Name)
+			f.Reason = fmt.Sprintf("%s pod tolerates the taints of pool %q and runs on its node", kind, on.Name)
 			if ps := audit.Privileges(pod.Spec, field.NewPath("spec")); len(ps) > 0 {
 				f.Reason += " with elevated privileges (" + audit.Reasons(ps) + "): an escalation path from the isolated pods"
 			}
 			return f, true
 		}
 		f.Check, f.Severity = ForeignPodOnDedicatedNode, SeverityViolation
-		f.Reason = fmt.Sprintf("pod is not isolated but runs on a node of pool %q", pool.Name)
+		f.Reason = fmt.Sprintf("pod is not isolated but runs on a node of pool %q", on.Name)
 		return f, true
 	}
 	return Finding{}, false

@@ -17,7 +17,7 @@ import (
 const fixtures = "../testdata/verify"
 
 // examplePool is the pool of the example config the fixtures were shaped for.
-func examplePool(t *testing.T) placement.Pool {
+func examplePools(t *testing.T) []placement.Pool {
 	t.Helper()
 	data, err := os.ReadFile("../examples/kpt/isolation.yaml")
 	if err != nil {
@@ -31,8 +31,7 @@ func examplePool(t *testing.T) placement.Pool {
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	pool, _ := placement.FromConfig(cfg)
-	return pool
+	return placement.PoolsOf(cfg)
 }
 
 func load(t *testing.T, names ...string) *ClusterState {
@@ -68,7 +67,7 @@ func findingKeys(r *Report) []string {
 }
 
 func TestFixtures(t *testing.T) {
-	pool := examplePool(t)
+	pools := examplePools(t)
 	cases := []struct {
 		file     string
 		want     []string
@@ -83,7 +82,7 @@ func TestFixtures(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
-			r := Verify(pool, load(t, tc.file))
+			r := Verify(pools, load(t, tc.file))
 			if got := findingKeys(r); strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 				t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
 			}
@@ -105,12 +104,12 @@ func TestFixtures(t *testing.T) {
 }
 
 func TestReasons(t *testing.T) {
-	pool := examplePool(t)
-	pending := Verify(pool, load(t, "isolated-pod-pending.json"))
+	pools := examplePools(t)
+	pending := Verify(pools, load(t, "isolated-pod-pending.json"))
 	if !strings.Contains(pending.Findings[0].Reason, "Unschedulable: 0/2 nodes are available") {
 		t.Errorf("the pending finding must carry the scheduler's reason: %s", pending.Findings[0].Reason)
 	}
-	ds := Verify(pool, load(t, "daemonset-pod-on-dedicated-node.json"))
+	ds := Verify(pools, load(t, "daemonset-pod-on-dedicated-node.json"))
 	for _, want := range []string{"hostNetwork", `hostPath volume "run"`, "NET_ADMIN"} {
 		if !strings.Contains(ds.Findings[0].Reason, want) {
 			t.Errorf("the DaemonSet finding must name %s: %s", want, ds.Findings[0].Reason)
@@ -120,8 +119,8 @@ func TestReasons(t *testing.T) {
 
 // TestSeparateInputs reads pods and nodes from two kubectl outputs.
 func TestSeparateInputs(t *testing.T) {
-	pool := examplePool(t)
-	r := Verify(pool, load(t, "clean-pods.json", "clean-nodes.json"))
+	pools := examplePools(t)
+	r := Verify(pools, load(t, "clean-pods.json", "clean-nodes.json"))
 	if r.Summary.Pods != 3 || r.Summary.DedicatedNodes != 1 || !r.Clean() {
 		t.Errorf("summary %+v", r.Summary)
 	}
@@ -162,7 +161,7 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-func fuzzPool() placement.Pool {
+func fuzzPools() []placement.Pool {
 	taints := []corev1.Taint{{Key: "workloadType", Value: "untrusted", Effect: corev1.TaintEffectNoExecute}}
-	return placement.Pool{Name: "untrusted-pool", Taints: taints, Labels: map[string]string{"workloadType": "untrusted"}}
+	return []placement.Pool{{Name: "untrusted-pool", Taints: taints, Labels: map[string]string{"workloadType": "untrusted"}}}
 }
