@@ -22,7 +22,7 @@ type Pool struct {
 	// and PlacementPath where it is.
 	Placement     Placement
 	PlacementPath *field.Path
-	Selectors []Selector
+	Selectors     []Selector
 	// SelectorsPath is where the selectors are: spec.selectors or
 	// spec.nodePools[i].selectors.
 	SelectorsPath *field.Path
