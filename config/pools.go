@@ -84,36 +84,37 @@ func (p *Pool) placementOf(selector int) Placement {
 	return p.Placement
 }
 
-// resolvePools builds the pools of either form, and rejects both forms at
-// once; validatePool checks and compiles each.
+// resolvePools builds the pools of either form. Given both, it reports
+// that and goes on with spec.nodePools, so that their problems come out in
+// the same run; validatePool checks and compiles each pool.
 func (w *WorkloadIsolation) resolvePools(spec *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	w.pools = nil
-	switch {
-	case w.Spec.NodePool != nil && w.MultiPool():
-		errs = append(errs, field.Forbidden(spec.Child("nodePools"),
-			"give either spec.nodePool with spec.selectors (one pool) or spec.nodePools (several), not both"))
-	case !w.MultiPool():
+	if !w.MultiPool() {
 		p := Pool{Path: spec.Child("nodePool"), Placement: w.Spec.Placement, PlacementPath: spec.Child("placement"),
 			Selectors: w.Spec.Selectors, SelectorsPath: spec.Child("selectors")}
 		if w.Spec.NodePool != nil {
 			p.NodePool = *w.Spec.NodePool
 		}
 		w.pools = append(w.pools, p)
-	default:
-		if len(w.Spec.Selectors) > 0 {
-			errs = append(errs, field.Forbidden(spec.Child("selectors"),
-				"with spec.nodePools, each pool has its own selectors: move these into spec.nodePools[i].selectors"))
+		return nil
+	}
+	if w.Spec.NodePool != nil {
+		errs = append(errs, field.Forbidden(spec.Child("nodePool"),
+			"give either spec.nodePool with spec.selectors (one pool) or spec.nodePools (several), not both"))
+	}
+	if len(w.Spec.Selectors) > 0 {
+		errs = append(errs, field.Forbidden(spec.Child("selectors"),
+			"with spec.nodePools, each pool has its own selectors: move these into spec.nodePools[i].selectors"))
+	}
+	for i, ps := range w.Spec.NodePools {
+		path := spec.Child("nodePools").Index(i)
+		p := Pool{NodePool: ps.NodePool, Path: path, Placement: w.Spec.Placement, PlacementPath: spec.Child("placement"),
+			Selectors: ps.Selectors, SelectorsPath: path.Child("selectors")}
+		if ps.Placement != nil {
+			p.Placement, p.PlacementPath = *ps.Placement, path.Child("placement")
 		}
-		for i, ps := range w.Spec.NodePools {
-			path := spec.Child("nodePools").Index(i)
-			p := Pool{NodePool: ps.NodePool, Path: path, Placement: w.Spec.Placement, PlacementPath: spec.Child("placement"),
-				Selectors: ps.Selectors, SelectorsPath: path.Child("selectors")}
-			if ps.Placement != nil {
-				p.Placement, p.PlacementPath = *ps.Placement, path.Child("placement")
-			}
-			w.pools = append(w.pools, p)
-		}
+		w.pools = append(w.pools, p)
 	}
 	return errs
 }

@@ -2,6 +2,7 @@ package transformer
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,6 +16,7 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/isolate-workloads/isolate-workloads/config"
+	"github.com/isolate-workloads/isolate-workloads/selection"
 )
 
 // Annotations the golden inputs carry for this oracle. The test author, not
@@ -56,21 +58,22 @@ func TestSchedulerOracle(t *testing.T) {
 			after := podSpecsByID(t, output.Items)
 
 			for id, w := range after {
-				switch w.expect {
-				case "untouched":
+				pool, isolated := strings.CutPrefix(w.expect, "isolated")
+				switch {
+				case w.expect == "untouched":
 					if before[id].raw != w.raw {
 						t.Errorf("%s: pod spec changed but must be untouched:\n%s", id, w.raw)
 					}
-				case "isolated":
+				case isolated && (pool == "" || strings.HasPrefix(pool, ":")):
 					if len(cfgErrs) > 0 {
 						t.Fatalf("%s expects isolation, but the config is invalid: %v", id, cfgErrs)
 					}
 					if w.decodeErr != nil {
 						t.Fatalf("%s: decoding the pod spec: %v", id, w.decodeErr)
 					}
-					assertIsolated(t, id, cfg, w)
+					assertIsolated(t, id, cfg, w, strings.TrimPrefix(pool, ":"))
 				default:
-					t.Errorf("%s: set the annotation %s to isolated or untouched", id, expectAnnotation)
+					t.Errorf("%s: set the annotation %s to isolated, isolated:<pool> or untouched", id, expectAnnotation)
 				}
 			}
 		})
@@ -83,6 +86,7 @@ type podTemplate struct {
 	decodeErr  error
 	expect     string
 	nodeLabels map[string]string
+	resource   selection.Resource
 }
 
 func podSpecsByID(t *testing.T, items fn.KubeObjects) map[string]podTemplate {
@@ -101,6 +105,7 @@ func podSpecsByID(t *testing.T, items fn.KubeObjects) map[string]podTemplate {
 		w.raw = sub.String()
 		w.decodeErr = sub.As(&w.spec)
 		w.expect = obj.GetAnnotation(expectAnnotation)
+		w.resource = resourceOf(obj)
 		if s := obj.GetAnnotation(nodeLabelsAnnotation); s != "" {
 			set, err := labels.ConvertSelectorToLabelsMap(s)
 			if err != nil {
@@ -144,9 +149,23 @@ func unwrapLists(t *testing.T, items fn.KubeObjects) fn.KubeObjects {
 	return out
 }
 
-func assertIsolated(t *testing.T, id string, cfg *config.WorkloadIsolation, w podTemplate) {
+// assertIsolated checks a workload the test author expects on the named
+// pool (empty: the only one). Its placement is the config's choice for it.
+func assertIsolated(t *testing.T, id string, cfg *config.WorkloadIsolation, w podTemplate, poolName string) {
 	t.Helper()
-	pool := cfg.Spec.NodePool
+	pools := cfg.Pools()
+	i := slices.IndexFunc(pools, func(p config.Pool) bool { return p.Name == poolName })
+	if poolName == "" && len(pools) == 1 {
+		i = 0
+	}
+	if i < 0 {
+		t.Fatalf("%s: the config has no pool %q; with several pools, expect isolated:<pool>", id, poolName)
+	}
+	choice, selected, err := cfg.Select(w.resource)
+	if err != nil || !selected || choice.Pool != i {
+		t.Fatalf("%s: the config does not select it for pool %q (selected %v, %v)", id, poolName, selected, err)
+	}
+	pool, placement := pools[i], choice.Placement
 	dedicated := node("dedicated", merge(w.nodeLabels, pool.Labels), pool.CoreTaints())
 	shared := node("shared", w.nodeLabels, nil)
 	pod := &corev1.Pod{Spec: w.spec}
@@ -159,9 +178,20 @@ func assertIsolated(t *testing.T, id string, cfg *config.WorkloadIsolation, w po
 	if err != nil || !fitsDedicated {
 		t.Errorf("%s: required node affinity does not match a node of the pool (err %v)", id, err)
 	}
+	// A pinned workload fits no node of another pool either.
+	for j, other := range pools {
+		if j == i || !placement.Pins() {
+			continue
+		}
+		n := node(other.Name, merge(w.nodeLabels, other.Labels), other.CoreTaints())
+		_, untolerated := corev1helpers.FindMatchingUntoleratedTaint(klog.Background(), n.Spec.Taints, w.spec.Tolerations, nil, false)
+		if fits, _ := required.Match(n); fits && !untolerated {
+			t.Errorf("%s: can be scheduled on a node of pool %q", id, other.Name)
+		}
+	}
 	fitsShared, _ := required.Match(shared)
-	switch mode := cfg.Spec.Placement.NodeAffinity; {
-	case mode == config.AffinityRequired || cfg.Spec.Placement.NodeSelector:
+	switch mode := placement.NodeAffinity; {
+	case mode == config.AffinityRequired || placement.NodeSelector:
 		if fitsShared {
 			t.Errorf("%s: can still be scheduled on a shared node", id)
 		}
@@ -174,7 +204,7 @@ func assertIsolated(t *testing.T, id string, cfg *config.WorkloadIsolation, w po
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d, s := scorer.Score(dedicated), scorer.Score(shared); d <= s || int32(d) != *cfg.Spec.Placement.PreferredWeight {
+		if d, s := scorer.Score(dedicated), scorer.Score(shared); d <= s || int32(d) != *placement.PreferredWeight {
 			t.Errorf("%s: preferred score on the pool %d, on a shared node %d; want the configured weight on the pool only", id, d, s)
 		}
 	}
