@@ -92,7 +92,7 @@ func TestFlagsAnywhere(t *testing.T) {
 		{"run", "DIR", "--fn-config", config, "--format", "stdout"},
 		{"run", "-o", "stdout", "DIR", "--fn-config=" + config},
 	} {
-		dir := runPackage(t, map[string]string{"web.yaml": runDeployment})
+		dir := runPackage(t, map[string]string{"web.yaml": webDeployment})
 		for i := range args {
 			if args[i] == "DIR" {
 				args[i] = dir
@@ -102,7 +102,7 @@ func TestFlagsAnywhere(t *testing.T) {
 		if code != ExitOK || !strings.Contains(out, "tolerations:") {
 			t.Errorf("%v: exit %d, stdout:\n%s\nstderr:\n%s", args, code, out, stderr)
 		}
-		if data, _ := os.ReadFile(filepath.Join(dir, "web.yaml")); string(data) != runDeployment {
+		if data, _ := os.ReadFile(filepath.Join(dir, "web.yaml")); string(data) != webDeployment {
 			t.Errorf("%v: -o stdout rewrote the package", args)
 		}
 	}

@@ -20,7 +20,16 @@ spec:
   - kind: Deployment
 `
 
-const runDeployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers: [{name: app, image: nginx}]\n"
+// webDeployment is a Deployment the test configs select.
+const webDeployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers: [{name: app, image: nginx}]
+`
 
 func runPackage(t *testing.T, files map[string]string) string {
 	t.Helper()
@@ -42,9 +51,13 @@ func TestRunMessagesNameTheFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := runPackage(t, map[string]string{
-		"web.yaml":    runDeployment,
+		"web.yaml":    webDeployment,
 		"values.yaml": "replicas: 3\n",
-		"more.yaml":   "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n" + strings.Replace(runDeployment, "name: web", "name: api", 1),
+		"more.yaml": `apiVersion: v1
+kind: ConfigMap
+metadata: {name: c}
+---
+` + strings.Replace(webDeployment, "name: web", "name: api", 1),
 	})
 	if err := os.Symlink("web.yaml", filepath.Join(dir, "link.yaml")); err != nil {
 		t.Fatal(err)
@@ -65,7 +78,7 @@ func TestRunMessagesNameTheFile(t *testing.T) {
 		}
 	}
 
-	bad := runPackage(t, map[string]string{"web.yaml": runDeployment, "list.yaml": "- {apiVersion: v1, kind: ConfigMap}\n"})
+	bad := runPackage(t, map[string]string{"web.yaml": webDeployment, "list.yaml": "- {apiVersion: v1, kind: ConfigMap}\n"})
 	code, _, stderr = runCLI(t, "run", "--config", config, bad)
 	if code != ExitFindings || !strings.Contains(stderr, "isolate-workloads run: list.yaml: document 1 is a YAML list, not a Kubernetes object") {
 		t.Errorf("exit %d, want 1 and an error naming list.yaml:\n%s", code, stderr)

@@ -21,7 +21,10 @@ func FuzzLoad(f *testing.F) {
 			f.Add(data)
 		}
 	}
-	f.Add([]byte("apiVersion: v1\nkind: ConfigMap\ndata: {nodePool: p, taints: 'a=b:NoSchedule', labels: a=b, kinds: Pod, audit.privilegedTolerating: warning}\n"))
+	f.Add([]byte(`apiVersion: v1
+kind: ConfigMap
+data: {nodePool: p, taints: 'a=b:NoSchedule', labels: a=b, kinds: Pod, audit.privilegedTolerating: warning}
+`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		obj, err := fn.ParseKubeObject(data)
 		if err != nil {

@@ -192,14 +192,14 @@ func TestKrmignoreAndNewObjects(t *testing.T) {
 		t.Fatal(err)
 	}
 	cron, _ := os.ReadFile(filepath.Join(dir, "descheduler-cronjob.yaml"))
-	if err := os.WriteFile(filepath.Join(dir, "ignored", "copy.yaml"), []byte(strings.Replace(string(cron), "name: descheduler-cronjob", "name: descheduler-cronjob\n  namespace: other", 1)), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "ignored", "copy.yaml"), []byte(strings.Replace(string(cron), "name: descheduler-cronjob", `name: descheduler-cronjob
+  namespace: other`, 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, ".krmignore"), []byte("ignored/\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	config := strings.Replace(isolateDescheduler, "    labels: {workloadType: untrusted}\n",
-		"    labels: {workloadType: untrusted}\n    karpenter:\n      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}\n", 1)
+	config := withKarpenter(isolateDescheduler)
 	if _, err := runOn(t, dir, config, Options{}); err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,11 @@ func TestSplitDocumentsKeepsEveryByte(t *testing.T) {
 }
 
 func TestNewFileNamesStayInThePackage(t *testing.T) {
-	obj, err := fn.ParseKubeObject([]byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ../../escape\n"))
+	obj, err := fn.ParseKubeObject([]byte(`apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ../../escape
+`))
 	if err != nil {
 		t.Fatal(err)
 	}

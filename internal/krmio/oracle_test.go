@@ -47,8 +47,18 @@ func FuzzParseAndWriteMatchSDK(f *testing.F) {
 			f.Add(data)
 		}
 	}
-	f.Add([]byte(header + "items:\n- {apiVersion: v1, kind: A, metadata: {name: a}}\n- apiVersion: v1\n  kind: B\n  metadata:\n    name: b # c\n"))
-	f.Add([]byte(header + "results:\n- message: m\n  severity: warning\n  tags: {check: x}\n"))
+	f.Add([]byte(header + `items:
+- {apiVersion: v1, kind: A, metadata: {name: a}}
+- apiVersion: v1
+  kind: B
+  metadata:
+    name: b # c
+`))
+	f.Add([]byte(header + `results:
+- message: m
+  severity: warning
+  tags: {check: x}
+`))
 	f.Fuzz(func(t *testing.T, input []byte) {
 		// The SDK does not bound alias expansion (Parse does, and its own
 		// tests cover it), so an alias can keep the SDK busy for minutes.
