@@ -82,10 +82,7 @@ func TestUsageErrorsSuggest(t *testing.T) {
 // TestFlagsAnywhere: flags before or after the directory, in kpt's
 // spelling (--fn-config) or ours, and -o's old name --format.
 func TestFlagsAnywhere(t *testing.T) {
-	config := filepath.Join(t.TempDir(), "isolation.yaml")
-	if err := os.WriteFile(config, []byte(runConfig), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	config := renderConfig
 	for _, args := range [][]string{
 		{"run", "DIR", "--config", config, "-o", "stdout"},
 		{"run", "--config", config, "DIR", "--output=stdout"},

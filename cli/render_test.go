@@ -14,6 +14,8 @@ import (
 	"github.com/isolate-workloads/isolate-workloads/transformer"
 )
 
+// renderConfig is the config of dirmode's layout fixtures: it isolates
+// every Deployment and DaemonSet onto untrusted-pool.
 const renderConfig = "../dirmode/testdata/isolate-workloads.yaml"
 
 // renderInput is what `helm template` prints: a leading separator, a

@@ -7,19 +7,6 @@ import (
 	"testing"
 )
 
-const runConfig = `apiVersion: fn.kpt.dev/v1alpha1
-kind: WorkloadIsolation
-metadata:
-  name: test
-spec:
-  nodePool:
-    name: untrusted-pool
-    taints: [{key: workloadType, value: untrusted, effect: NoSchedule}]
-    labels: {workloadType: untrusted}
-  selectors:
-  - kind: Deployment
-`
-
 // webDeployment is a Deployment the test configs select.
 const webDeployment = `apiVersion: apps/v1
 kind: Deployment
@@ -46,10 +33,7 @@ func runPackage(t *testing.T, files map[string]string) string {
 // file starts with the file's path (and the document, in a file of
 // several); errors about a file name it too.
 func TestRunMessagesNameTheFile(t *testing.T) {
-	config := filepath.Join(t.TempDir(), "isolation.yaml")
-	if err := os.WriteFile(config, []byte(runConfig), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	config := renderConfig
 	dir := runPackage(t, map[string]string{
 		"web.yaml":    webDeployment,
 		"values.yaml": "replicas: 3\n",
@@ -71,7 +55,7 @@ metadata: {name: c}
 		"more.yaml (document 2): [info] apps/v1/Deployment/api spec.template.spec: isolated onto node pool",
 		"values.yaml: [warning]: skipped: this document has no apiVersion or kind",
 		"link.yaml: [warning]: skipped: a symbolic link",
-		config + ": [info] fn.kpt.dev/v1alpha1/WorkloadIsolation/test spec.systemNodePool: ",
+		config + ": [info] fn.kpt.dev/v1alpha1/WorkloadIsolation/layouts spec.systemNodePool: ",
 	} {
 		if !strings.Contains(stderr, "\n"+want) && !strings.HasPrefix(stderr, want) {
 			t.Errorf("stderr lacks a line starting %q:\n%s", want, stderr)

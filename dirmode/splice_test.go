@@ -318,20 +318,13 @@ spec:
 					t.Error("the tolerations are not laid out as the file's JSON is")
 				}
 			}},
-		{name: "existing flow list", text: podSpec + `      containers:
-      - name: app
-        image: nginx
-      tolerations: [{key: a, operator: Exists}]  # why
-`, removed: 1,
+		{name: "existing flow list", text: webDeployment + "      tolerations: [{key: a, operator: Exists}]  # why\n", removed: 1,
 			check: func(t *testing.T, text string) {
 				if !strings.Contains(text, "      tolerations: [{key: a, operator: Exists}, {key: workloadType, operator: Equal, value: untrusted, effect: NoSchedule}]  # why\n") {
 					t.Error("the flow list was not extended in place")
 				}
 			}},
-		{name: "empty and null values", text: podSpec + `      containers:
-      - name: app
-        image: nginx
-      tolerations: []
+		{name: "empty and null values", text: webDeployment + `      tolerations: []
       affinity:
       nodeSelector: {} # none
 `, config: nodeSelectorMode, removed: 2,
@@ -351,10 +344,7 @@ spec:
 					t.Error("the list did not replace the empty value under its commented key")
 				}
 			}},
-		{name: "existing terms", text: podSpec + `      containers:
-      - name: app
-        image: nginx
-      affinity:
+		{name: "existing terms", text: webDeployment + `      affinity:
         nodeAffinity:
           requiredDuringSchedulingIgnoredDuringExecution:
             nodeSelectorTerms:
@@ -426,8 +416,8 @@ metadata:
 }
 
 // TestCorpusOnlyAddsLines isolates every workload of the real-world corpus
-// (the manifests in testdata/corpus, as in ../shared/corpus): every file
-// matches function mode, and no original line is changed or lost.
+// (the manifests in ../testdata/corpus): every file matches function mode,
+// and no original line is changed or lost.
 func TestCorpusOnlyAddsLines(t *testing.T) {
 	dir := copyCorpus(t)
 	before, after := runChecked(t, dir, isolateEverything)
