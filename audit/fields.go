@@ -155,7 +155,7 @@ func readPodView(r *podyaml.Reader, n *yaml.Node) podView {
 			v.HostIPC = r.Bool(value)
 		case "securityContext":
 			v.SecurityContext = podyaml.Ptr(r, value, func(n *yaml.Node) (sc podSecurityView) {
-				r.OnlyField(n, "runAsUser", func(v *yaml.Node) { sc.RunAsUser = r.Int64Ptr(v) })
+				r.OnlyField(n, "runAsUser", func(runAsUser *yaml.Node) { sc.RunAsUser = r.Int64Ptr(runAsUser) })
 				return sc
 			})
 		case "volumes":
@@ -166,7 +166,7 @@ func readPodView(r *podyaml.Reader, n *yaml.Node) podView {
 						vol.Name = r.String(value)
 					case "hostPath":
 						vol.HostPath = podyaml.Ptr(r, value, func(n *yaml.Node) (hp hostPathView) {
-							r.OnlyField(n, "path", func(v *yaml.Node) { hp.Path = r.String(v) })
+							r.OnlyField(n, "path", func(path *yaml.Node) { hp.Path = r.String(path) })
 							return hp
 						})
 					default:
@@ -208,8 +208,8 @@ func readContainerView(r *podyaml.Reader, n *yaml.Node) containerView {
 						sc.RunAsUser = r.Int64Ptr(value)
 					case "capabilities":
 						sc.Capabilities = podyaml.Ptr(r, value, func(n *yaml.Node) (caps corev1.Capabilities) {
-							r.OnlyField(n, "add", func(v *yaml.Node) {
-								caps.Add = podyaml.List(r, v, func(n *yaml.Node) corev1.Capability { return corev1.Capability(r.String(n)) })
+							r.OnlyField(n, "add", func(add *yaml.Node) {
+								caps.Add = podyaml.List(r, add, func(n *yaml.Node) corev1.Capability { return corev1.Capability(r.String(n)) })
 							})
 							return caps
 						})

@@ -9,14 +9,17 @@ import (
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 )
 
-const webDeployment = `apiVersion: apps/v1
+// webHead is a Deployment up to its pod spec, whose fields follow it.
+const webHead = `apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: web
 spec:
   template:
     spec:
-      containers:
+`
+
+const webDeployment = webHead + `      containers:
       - name: app
         image: nginx
 `
