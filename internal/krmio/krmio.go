@@ -22,11 +22,11 @@ const header = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
 // consumes rl: the items' YAML nodes are moved out to be encoded.
 //
 // ToYAML encodes the whole list as one YAML document, and the YAML encoder
-// keeps every event of a document in one growing slice, which grows with
-// the input and is copied and scanned as it does. Encoding `items:` with a batch of entries gives the same
-// text for those entries as encoding it with all of them, because block
-// sequence entries are laid out independently; one encoder per batch keeps
-// the per-encoder setup cost low as well.
+// keeps every event of a document in one slice, which grows with the input
+// and is copied and scanned as it grows. Encoding `items:` with a batch of
+// entries gives the same text for those entries as encoding it with all of
+// them, because block sequence entries are laid out independently; one
+// encoder per batch keeps the per-encoder setup cost low as well.
 func Write(w io.Writer, rl *fn.ResourceList) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	bw.WriteString(header)
