@@ -68,8 +68,7 @@ func keep(n *yaml.Node, set fieldSet) *yaml.Node {
 
 // podView is the part of a pod spec the audit reads, as small structs: the
 // JSON decoder builds a field table for every struct type it fills, and
-// corev1.PodSpec, Container and Volume are large enough for that to be most
-// of the cost of a small run.
+// corev1.PodSpec, Container and Volume have dozens of fields each.
 type podView struct {
 	Tolerations     []corev1.Toleration `json:"tolerations"`
 	Affinity        *corev1.Affinity    `json:"affinity"`
@@ -156,13 +155,7 @@ func readPodView(r *podyaml.Reader, n *yaml.Node) podView {
 			v.HostIPC = r.Bool(value)
 		case "securityContext":
 			v.SecurityContext = podyaml.Ptr(r, value, func(n *yaml.Node) (sc podSecurityView) {
-				r.Fields(n, func(key string, value *yaml.Node) bool {
-					if key != "runAsUser" {
-						return false
-					}
-					sc.RunAsUser = r.Int64Ptr(value)
-					return true
-				})
+				r.OnlyField(n, "runAsUser", func(runAsUser *yaml.Node) { sc.RunAsUser = r.Int64Ptr(runAsUser) })
 				return sc
 			})
 		case "volumes":
@@ -173,13 +166,7 @@ func readPodView(r *podyaml.Reader, n *yaml.Node) podView {
 						vol.Name = r.String(value)
 					case "hostPath":
 						vol.HostPath = podyaml.Ptr(r, value, func(n *yaml.Node) (hp hostPathView) {
-							r.Fields(n, func(key string, value *yaml.Node) bool {
-								if key != "path" {
-									return false
-								}
-								hp.Path = r.String(value)
-								return true
-							})
+							r.OnlyField(n, "path", func(path *yaml.Node) { hp.Path = r.String(path) })
 							return hp
 						})
 					default:
@@ -221,14 +208,8 @@ func readContainerView(r *podyaml.Reader, n *yaml.Node) containerView {
 						sc.RunAsUser = r.Int64Ptr(value)
 					case "capabilities":
 						sc.Capabilities = podyaml.Ptr(r, value, func(n *yaml.Node) (caps corev1.Capabilities) {
-							r.Fields(n, func(key string, value *yaml.Node) bool {
-								if key != "add" {
-									return false
-								}
-								caps.Add = podyaml.List(r, value, func(n *yaml.Node) corev1.Capability {
-									return corev1.Capability(r.String(n))
-								})
-								return true
+							r.OnlyField(n, "add", func(add *yaml.Node) {
+								caps.Add = podyaml.List(r, add, func(n *yaml.Node) corev1.Capability { return corev1.Capability(r.String(n)) })
 							})
 							return caps
 						})

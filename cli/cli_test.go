@@ -82,17 +82,14 @@ func TestUsageErrorsSuggest(t *testing.T) {
 // TestFlagsAnywhere: flags before or after the directory, in kpt's
 // spelling (--fn-config) or ours, and -o's old name --format.
 func TestFlagsAnywhere(t *testing.T) {
-	config := filepath.Join(t.TempDir(), "isolation.yaml")
-	if err := os.WriteFile(config, []byte(runConfig), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	config := renderConfig
 	for _, args := range [][]string{
 		{"run", "DIR", "--config", config, "-o", "stdout"},
 		{"run", "--config", config, "DIR", "--output=stdout"},
 		{"run", "DIR", "--fn-config", config, "--format", "stdout"},
 		{"run", "-o", "stdout", "DIR", "--fn-config=" + config},
 	} {
-		dir := runPackage(t, map[string]string{"web.yaml": runDeployment})
+		dir := runPackage(t, map[string]string{"web.yaml": webDeployment})
 		for i := range args {
 			if args[i] == "DIR" {
 				args[i] = dir
@@ -102,7 +99,7 @@ func TestFlagsAnywhere(t *testing.T) {
 		if code != ExitOK || !strings.Contains(out, "tolerations:") {
 			t.Errorf("%v: exit %d, stdout:\n%s\nstderr:\n%s", args, code, out, stderr)
 		}
-		if data, _ := os.ReadFile(filepath.Join(dir, "web.yaml")); string(data) != runDeployment {
+		if data, _ := os.ReadFile(filepath.Join(dir, "web.yaml")); string(data) != webDeployment {
 			t.Errorf("%v: -o stdout rewrote the package", args)
 		}
 	}

@@ -49,7 +49,11 @@ func TestVerifyLiveWithoutLiveBinary(t *testing.T) {
 // real one (TestVerifyLiveDelegation and the cluster tests).
 func TestVerifyLiveDelegates(t *testing.T) {
 	dir := t.TempDir()
-	script := "#!/bin/sh\necho \"out: $*\"\necho \"err: $*\" >&2\nexit \"$EXIT\"\n"
+	script := `#!/bin/sh
+echo "out: $*"
+echo "err: $*" >&2
+exit "$EXIT"
+`
 	if err := os.WriteFile(filepath.Join(dir, LiveBinary), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}

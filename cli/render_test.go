@@ -14,6 +14,8 @@ import (
 	"github.com/isolate-workloads/isolate-workloads/transformer"
 )
 
+// renderConfig is the config of dirmode's layout fixtures: it isolates
+// every Deployment and DaemonSet onto untrusted-pool.
 const renderConfig = "../dirmode/testdata/isolate-workloads.yaml"
 
 // renderInput is what `helm template` prints: a leading separator, a
@@ -145,15 +147,17 @@ func plain(t *testing.T, o *fn.KubeObject) string {
 func TestRenderFilesInOrder(t *testing.T) {
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
-	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+	cm := `apiVersion: v1
+kind: ConfigMap
+metadata: {name: c}
+`
 	if err := os.WriteFile(a, []byte(cm), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(b, []byte(strings.Replace(cm, "name: c", "name: d", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	deploy := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {template: {spec: {containers: [{name: a, image: b}]}}}\n"
-	code, out, stderr := render(t, deploy, "-f", b, "-f", "-", "--fn-config", renderConfig, "-f", a)
+	code, out, stderr := render(t, webDeployment, "-f", b, "-f", "-", "--fn-config", renderConfig, "-f", a)
 	if code != ExitOK {
 		t.Fatalf("exit %d:\n%s", code, stderr)
 	}
@@ -176,7 +180,6 @@ func TestRenderFilesInOrder(t *testing.T) {
 // TestRenderErrorsWriteNothing: every failure leaves stdout empty; the
 // function's failures exit 1, the command line's 2.
 func TestRenderErrorsWriteNothing(t *testing.T) {
-	deploy := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {template: {spec: {containers: [{name: a, image: b}]}}}\n"
 	cases := []struct {
 		name  string
 		stdin string
@@ -184,14 +187,14 @@ func TestRenderErrorsWriteNothing(t *testing.T) {
 		code  int
 		want  string
 	}{
-		{"invalid-config", deploy, []string{"--config", "../testdata/golden/invalid-config/_fnconfig.yaml"}, ExitFindings, "[error]"},
-		{"not-yaml", deploy + "---\nkind: [\n", []string{"--config", renderConfig}, ExitFindings, "isolate-workloads render: stdin: document 2 cannot be read"},
+		{"invalid-config", webDeployment, []string{"--config", "../testdata/golden/invalid-config/_fnconfig.yaml"}, ExitFindings, "[error]"},
+		{"not-yaml", webDeployment + "---\nkind: [\n", []string{"--config", renderConfig}, ExitFindings, "isolate-workloads render: stdin: document 2 cannot be read"},
 		{"yaml-list", "- a\n", []string{"--config", renderConfig}, ExitFindings, "stdin: document 1 is a YAML list"},
-		{"no-config", deploy, nil, ExitBadInput, "--config is required"},
-		{"missing-file", deploy, []string{"--config", renderConfig, "-f", "nope.yaml"}, ExitBadInput, "nope.yaml: no such file"},
-		{"stdin-twice", deploy, []string{"--config", renderConfig, "-f", "-", "-f", "-"}, ExitBadInput, "stdin can be read once"},
-		{"bad-output", deploy, []string{"--config", renderConfig, "-o", "yaml"}, ExitBadInput, "-o/--output must be text, json"},
-		{"argument", deploy, []string{"--config", renderConfig, "deploy.yaml"}, ExitBadInput, `unexpected argument "deploy.yaml"`},
+		{"no-config", webDeployment, nil, ExitBadInput, "--config is required"},
+		{"missing-file", webDeployment, []string{"--config", renderConfig, "-f", "nope.yaml"}, ExitBadInput, "nope.yaml: no such file"},
+		{"stdin-twice", webDeployment, []string{"--config", renderConfig, "-f", "-", "-f", "-"}, ExitBadInput, "stdin can be read once"},
+		{"bad-output", webDeployment, []string{"--config", renderConfig, "-o", "yaml"}, ExitBadInput, "-o/--output must be text, json"},
+		{"argument", webDeployment, []string{"--config", renderConfig, "deploy.yaml"}, ExitBadInput, `unexpected argument "deploy.yaml"`},
 	}
 	for _, tc := range cases {
 		code, out, stderr := render(t, tc.stdin, tc.args...)

@@ -7,20 +7,16 @@ import (
 	"testing"
 )
 
-const runConfig = `apiVersion: fn.kpt.dev/v1alpha1
-kind: WorkloadIsolation
+// webDeployment is a Deployment the test configs select.
+const webDeployment = `apiVersion: apps/v1
+kind: Deployment
 metadata:
-  name: test
+  name: web
 spec:
-  nodePool:
-    name: untrusted-pool
-    taints: [{key: workloadType, value: untrusted, effect: NoSchedule}]
-    labels: {workloadType: untrusted}
-  selectors:
-  - kind: Deployment
+  template:
+    spec:
+      containers: [{name: app, image: nginx}]
 `
-
-const runDeployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers: [{name: app, image: nginx}]\n"
 
 func runPackage(t *testing.T, files map[string]string) string {
 	t.Helper()
@@ -37,14 +33,15 @@ func runPackage(t *testing.T, files map[string]string) string {
 // file starts with the file's path (and the document, in a file of
 // several); errors about a file name it too.
 func TestRunMessagesNameTheFile(t *testing.T) {
-	config := filepath.Join(t.TempDir(), "isolation.yaml")
-	if err := os.WriteFile(config, []byte(runConfig), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	config := renderConfig
 	dir := runPackage(t, map[string]string{
-		"web.yaml":    runDeployment,
+		"web.yaml":    webDeployment,
 		"values.yaml": "replicas: 3\n",
-		"more.yaml":   "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n" + strings.Replace(runDeployment, "name: web", "name: api", 1),
+		"more.yaml": `apiVersion: v1
+kind: ConfigMap
+metadata: {name: c}
+---
+` + strings.Replace(webDeployment, "name: web", "name: api", 1),
 	})
 	if err := os.Symlink("web.yaml", filepath.Join(dir, "link.yaml")); err != nil {
 		t.Fatal(err)
@@ -58,14 +55,14 @@ func TestRunMessagesNameTheFile(t *testing.T) {
 		"more.yaml (document 2): [info] apps/v1/Deployment/api spec.template.spec: isolated onto node pool",
 		"values.yaml: [warning]: skipped: this document has no apiVersion or kind",
 		"link.yaml: [warning]: skipped: a symbolic link",
-		config + ": [info] fn.kpt.dev/v1alpha1/WorkloadIsolation/test spec.systemNodePool: ",
+		config + ": [info] fn.kpt.dev/v1alpha1/WorkloadIsolation/layouts spec.systemNodePool: ",
 	} {
 		if !strings.Contains(stderr, "\n"+want) && !strings.HasPrefix(stderr, want) {
 			t.Errorf("stderr lacks a line starting %q:\n%s", want, stderr)
 		}
 	}
 
-	bad := runPackage(t, map[string]string{"web.yaml": runDeployment, "list.yaml": "- {apiVersion: v1, kind: ConfigMap}\n"})
+	bad := runPackage(t, map[string]string{"web.yaml": webDeployment, "list.yaml": "- {apiVersion: v1, kind: ConfigMap}\n"})
 	code, _, stderr = runCLI(t, "run", "--config", config, bad)
 	if code != ExitFindings || !strings.Contains(stderr, "isolate-workloads run: list.yaml: document 1 is a YAML list, not a Kubernetes object") {
 		t.Errorf("exit %d, want 1 and an error naming list.yaml:\n%s", code, stderr)

@@ -18,7 +18,11 @@ func parse(t *testing.T, s string) *fn.KubeObject {
 	return obj
 }
 
-const header = "apiVersion: fn.kpt.dev/v1alpha1\nkind: WorkloadIsolation\nmetadata:\n  name: x\n"
+const header = `apiVersion: fn.kpt.dev/v1alpha1
+kind: WorkloadIsolation
+metadata:
+  name: x
+`
 
 const validSpec = `spec:
   nodePool:
@@ -30,6 +34,22 @@ const validSpec = `spec:
   - kind: Deployment
 `
 
+// configMapHeader starts the imperative form; its data follows.
+const configMapHeader = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: in
+data:
+`
+
+// validData is the data of a ConfigMap that loads; the invalid rows change
+// one thing of it.
+const validData = `  nodePool: p
+  taints: a=b:NoSchedule
+  labels: a=b
+  kinds: Pod
+`
+
 func TestLoad(t *testing.T) {
 	cases := []struct {
 		name, config string
@@ -39,19 +59,28 @@ func TestLoad(t *testing.T) {
 		{"valid", header + validSpec, "", ""},
 		{"unknown-field", header + strings.Replace(validSpec, "labels:", "label:", 1), "spec.nodePool.label", "unknown field"},
 		{"unknown-top-level-field", header + validSpec + "extra: 1\n", "extra", "unknown field"},
-		{"duplicate-field", header + strings.Replace(validSpec, "  selectors:", "  placement: {nodeAffinity: None}\n  placement: {nodeAffinity: None}\n  selectors:", 1), "spec.placement", "the key is given twice"},
+		{"duplicate-field", header + strings.Replace(validSpec, "  selectors:", `  placement: {nodeAffinity: None}
+  placement: {nodeAffinity: None}
+  selectors:`, 1), "spec.placement", "the key is given twice"},
 		{"wrong-type", header + strings.Replace(validSpec, "name: pool", "name: [pool]", 1), "spec.nodePool.name", "expected a string, found a list"},
 		{"wrong-type-number", header + strings.Replace(validSpec, "value: untrusted", "value: 1", 1), "spec.nodePool.taints[0].value", "expected a string, found the number 1"},
-		{"ack-without-reason", header + validSpec + "  audit:\n    acknowledge: [{kind: DaemonSet}]\n", "spec.audit.acknowledge[0].reason", "Required"},
+		{"ack-without-reason", header + validSpec + `  audit:
+    acknowledge: [{kind: DaemonSet}]
+`, "spec.audit.acknowledge[0].reason", "Required"},
 		{"wrong-kind", strings.Replace(header, "WorkloadIsolation", "Isolation", 1) + validSpec, "kind", "WorkloadIsolation.v1alpha1.fn.kpt.dev"},
 		{"wrong-version", strings.Replace(header, "v1alpha1", "v1", 1) + validSpec, "kind", "WorkloadIsolation.v1alpha1.fn.kpt.dev"},
-		{"empty-configmap", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: function-input\n", "data", "expected WorkloadIsolation"},
-		{"configmap-unknown-key", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: in\ndata:\n  nodepool: x\n", "data[nodepool]", "supported values"},
-		{"configmap-no-selection", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: in\ndata:\n  nodePool: p\n  taints: a=b:NoSchedule\n  labels: a=b\n", "data[kinds]", "say what to isolate"},
-		{"configmap-bad-taints", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: in\ndata:\n  nodePool: p\n  taints: a=b\n  labels: a=b\n  kinds: Pod\n", "data[taints]", "no effect"},
-		{"configmap-bad-bool", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: in\ndata:\n  nodePool: p\n  taints: a=b:NoSchedule\n  labels: a=b\n  kinds: Pod\n  nodeSelector: yes please\n", "data[nodeSelector]", "true or false"},
-		{"configmap-bad-audit-severity", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: in\ndata:\n  nodePool: p\n  taints: a=b:NoSchedule\n  labels: a=b\n  kinds: Pod\n  audit.privilegedTolerating: warn\n", "data[audit.privilegedTolerating]", `supported values: "error", "warning", "info", "off"`},
-		{"configmap-unknown-audit-check", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: in\ndata:\n  nodePool: p\n  taints: a=b:NoSchedule\n  labels: a=b\n  kinds: Pod\n  audit.privileged: off\n", "data[audit.privileged]", "audit.privilegedTolerating"},
+		{"empty-configmap", `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: function-input
+`, "data", "expected WorkloadIsolation"},
+		{"valid-configmap", configMapHeader + validData, "", ""},
+		{"configmap-unknown-key", configMapHeader + "  nodepool: x\n", "data[nodepool]", "supported values"},
+		{"configmap-no-selection", configMapHeader + strings.Replace(validData, "  kinds: Pod\n", "", 1), "data[kinds]", "say what to isolate"},
+		{"configmap-bad-taints", configMapHeader + strings.Replace(validData, "a=b:NoSchedule", "a=b", 1), "data[taints]", "no effect"},
+		{"configmap-bad-bool", configMapHeader + validData + "  nodeSelector: yes please\n", "data[nodeSelector]", "true or false"},
+		{"configmap-bad-audit-severity", configMapHeader + validData + "  audit.privilegedTolerating: warn\n", "data[audit.privilegedTolerating]", `supported values: "error", "warning", "info", "off"`},
+		{"configmap-unknown-audit-check", configMapHeader + validData + "  audit.privileged: off\n", "data[audit.privileged]", "audit.privilegedTolerating"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -88,9 +88,11 @@ func TestEnforcementDefaults(t *testing.T) {
 
 func TestLoadEmptyAcknowledgedNamespaces(t *testing.T) {
 	for text, want := range map[string][]string{
-		"validationActions: [Deny]":                                    {"kube-system"},
-		"validationActions: [Deny]\n    acknowledgedNamespaces: []":    {},
-		"validationActions: [Deny]\n    acknowledgedNamespaces: [ops]": {"ops"},
+		"validationActions: [Deny]": {"kube-system"},
+		`validationActions: [Deny]
+    acknowledgedNamespaces: []`: {},
+		`validationActions: [Deny]
+    acknowledgedNamespaces: [ops]`: {"ops"},
 	} {
 		w, errs := Load(parse(t, `apiVersion: fn.kpt.dev/v1alpha1
 kind: WorkloadIsolation

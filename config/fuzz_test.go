@@ -1,12 +1,12 @@
 package config
 
 import (
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
+
+	"github.com/isolate-workloads/isolate-workloads/internal/testcorpus"
 )
 
 // FuzzLoad decodes and validates arbitrary functionConfigs: no panic, every
@@ -14,14 +14,11 @@ import (
 // defaulted again, and the decoder agrees with the strict JSON decoding of
 // Kubernetes (decodeAgreesWithJSON).
 func FuzzLoad(f *testing.F) {
-	seeds, _ := filepath.Glob("../testdata/golden/*/_fnconfig.yaml")
-	for _, s := range seeds {
-		data, err := os.ReadFile(s)
-		if err == nil {
-			f.Add(data)
-		}
-	}
-	f.Add([]byte("apiVersion: v1\nkind: ConfigMap\ndata: {nodePool: p, taints: 'a=b:NoSchedule', labels: a=b, kinds: Pod, audit.privilegedTolerating: warning}\n"))
+	testcorpus.AddSeeds(f, "../testdata/golden/*/_fnconfig.yaml")
+	f.Add([]byte(`apiVersion: v1
+kind: ConfigMap
+data: {nodePool: p, taints: 'a=b:NoSchedule', labels: a=b, kinds: Pod, audit.privilegedTolerating: warning}
+`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		obj, err := fn.ParseKubeObject(data)
 		if err != nil {

@@ -111,7 +111,13 @@ func TestDecoderAgreesWithJSON(t *testing.T) {
 			decodeAgreesWithJSON(t, f, rn.YNode())
 		}
 	}
-	const base = "apiVersion: fn.kpt.dev/v1alpha1\nkind: WorkloadIsolation\nmetadata: {name: x}\nspec:\n  nodePool: {name: p, taints: [{key: a, value: %s, effect: NoSchedule}], labels: {a: b}}\n  selectors: [{}]\n%s"
+	const base = `apiVersion: fn.kpt.dev/v1alpha1
+kind: WorkloadIsolation
+metadata: {name: x}
+spec:
+  nodePool: {name: p, taints: [{key: a, value: %s, effect: NoSchedule}], labels: {a: b}}
+  selectors: [{}]
+%s`
 	for _, tc := range []struct{ value, extra, why string }{
 		{"1", "", "a number for a string"},
 		{"true", "", "a bool for a string"},

@@ -9,14 +9,17 @@ import (
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 )
 
-const webDeployment = `apiVersion: apps/v1
+// webHead is a Deployment up to its pod spec, whose fields follow it.
+const webHead = `apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: web
 spec:
   template:
     spec:
-      containers:
+`
+
+const webDeployment = webHead + `      containers:
       - name: app
         image: nginx
 `
@@ -94,7 +97,16 @@ func TestSymlinksAreSkippedWithANotice(t *testing.T) {
 // with an error that says what the document is.
 func TestDocumentsThatAreNotObjects(t *testing.T) {
 	dir := t.TempDir()
-	values := "replicas: 3\n---\nkind: Deployment\nmetadata:\n  name: no-api-version\nspec:\n  template:\n    spec:\n      containers: [{name: a, image: b}]\n"
+	values := `replicas: 3
+---
+kind: Deployment
+metadata:
+  name: no-api-version
+spec:
+  template:
+    spec:
+      containers: [{name: a, image: b}]
+`
 	writeFiles(t, dir, map[string]string{"values.yaml": values, "web.yaml": webDeployment})
 	results, err := runOn(t, dir, isolateDeployments, Options{})
 	if err != nil {
@@ -119,11 +131,15 @@ func TestDocumentsThatAreNotObjects(t *testing.T) {
 	}
 
 	for text, want := range map[string]string{
-		"- apiVersion: apps/v1\n  kind: Deployment\n": "objects.yaml: document 1 is a YAML list, not a Kubernetes object",
+		`- apiVersion: apps/v1
+  kind: Deployment
+`: "objects.yaml: document 1 is a YAML list, not a Kubernetes object",
 		"just a string\n": `objects.yaml: document 1 is a single value ("just a string"), not a Kubernetes object`,
 	} {
 		dir := t.TempDir()
-		writeFiles(t, dir, map[string]string{"web.yaml": webDeployment, "objects.yaml": "# a comment-only document first\n---\n" + text})
+		writeFiles(t, dir, map[string]string{"web.yaml": webDeployment, "objects.yaml": `# a comment-only document first
+---
+` + text})
 		_, err := runOn(t, dir, isolateDeployments, Options{})
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("want an error containing %q, got %v", want, err)
@@ -139,9 +155,15 @@ func TestDocumentsThatAreNotObjects(t *testing.T) {
 // annotations that carried this.
 func TestResultsNameTheirFile(t *testing.T) {
 	dir := t.TempDir()
-	second := strings.Replace(webDeployment, "name: web", "name: api\n  annotations: {team: a}", 1)
+	const configMap = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: c}
+---
+`
+	second := strings.Replace(webDeployment, "name: web", `name: api
+  annotations: {team: a}`, 1)
 	writeFiles(t, dir, map[string]string{
-		"apps/all.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n" + second,
+		"apps/all.yaml": configMap + second,
 		"web.yaml":      webDeployment,
 	})
 	results, err := runOn(t, dir, isolateDeployments, Options{})
@@ -170,7 +192,7 @@ func TestResultsNameTheirFile(t *testing.T) {
 		}
 	}
 	data, _ := os.ReadFile(filepath.Join(dir, "apps/all.yaml"))
-	if !strings.HasPrefix(string(data), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n") || !strings.Contains(string(data), "  annotations: {team: a}\n") {
+	if !strings.HasPrefix(string(data), configMap) || !strings.Contains(string(data), "  annotations: {team: a}\n") {
 		t.Errorf("apps/all.yaml changed beyond the isolation:\n%s", data)
 	}
 }
@@ -228,8 +250,7 @@ func TestNewObjectNeverWritesThroughALink(t *testing.T) {
 	if err := os.Symlink(target, filepath.Join(dir, "nodepool_untrusted-pool.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	config := strings.Replace(isolateDeployments, "    labels: {workloadType: untrusted}\n",
-		"    labels: {workloadType: untrusted}\n    karpenter:\n      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}\n", 1)
+	config := withKarpenter(isolateDeployments)
 	_, err := runOn(t, dir, config, Options{})
 	if err == nil || !strings.Contains(err.Error(), "nodepool_untrusted-pool.yaml, which is a symbolic link") {
 		t.Fatalf("want an error about the link, got %v", err)

@@ -90,15 +90,7 @@ func TestOnlyChangedDocumentsChange(t *testing.T) {
 			t.Errorf("%s changed although nothing in it is selected", name)
 		}
 	}
-	// A second run changes nothing at all.
-	if _, err := runOn(t, dir, isolateDescheduler, Options{}); err != nil {
-		t.Fatal(err)
-	}
-	for name, text := range snapshot(t, dir) {
-		if text != after[name] {
-			t.Errorf("second run changed %s", name)
-		}
-	}
+	secondRunChangesNothing(t, dir, isolateDescheduler, after)
 }
 
 // TestUnchangedDocumentsInAChangedFile keeps the bytes of the other
@@ -192,14 +184,14 @@ func TestKrmignoreAndNewObjects(t *testing.T) {
 		t.Fatal(err)
 	}
 	cron, _ := os.ReadFile(filepath.Join(dir, "descheduler-cronjob.yaml"))
-	if err := os.WriteFile(filepath.Join(dir, "ignored", "copy.yaml"), []byte(strings.Replace(string(cron), "name: descheduler-cronjob", "name: descheduler-cronjob\n  namespace: other", 1)), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "ignored", "copy.yaml"), []byte(strings.Replace(string(cron), "name: descheduler-cronjob", `name: descheduler-cronjob
+  namespace: other`, 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, ".krmignore"), []byte("ignored/\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	config := strings.Replace(isolateDescheduler, "    labels: {workloadType: untrusted}\n",
-		"    labels: {workloadType: untrusted}\n    karpenter:\n      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}\n", 1)
+	config := withKarpenter(isolateDescheduler)
 	if _, err := runOn(t, dir, config, Options{}); err != nil {
 		t.Fatal(err)
 	}
@@ -212,13 +204,19 @@ func TestKrmignoreAndNewObjects(t *testing.T) {
 		t.Fatalf("the Karpenter NodePool was not written to nodepool_untrusted-pool.yaml: %v", err)
 	}
 	// The second run finds the pool in the package and leaves it as it is.
-	after := snapshot(t, dir)
+	secondRunChangesNothing(t, dir, config, snapshot(t, dir))
+}
+
+// secondRunChangesNothing runs directory mode over dir again and holds
+// every file to after, the package as the first run left it.
+func secondRunChangesNothing(t *testing.T, dir, config string, after map[string]string) {
+	t.Helper()
 	if _, err := runOn(t, dir, config, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	for name, text := range snapshot(t, dir) {
 		if text != after[name] {
-			t.Errorf("second run changed %s", name)
+			t.Errorf("a second run changed %s:\n%s", name, text)
 		}
 	}
 }
@@ -236,7 +234,11 @@ func TestSplitDocumentsKeepsEveryByte(t *testing.T) {
 }
 
 func TestNewFileNamesStayInThePackage(t *testing.T) {
-	obj, err := fn.ParseKubeObject([]byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ../../escape\n"))
+	obj, err := fn.ParseKubeObject([]byte(`apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ../../escape
+`))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -106,11 +106,16 @@ spec:
 		{"key added after a block scalar", func(r *yaml.Node) {
 			s := lookup(r, "spec")
 			s.Content = append(s.Content[:6], append([]*yaml.Node{str("after"), str("script")}, s.Content[6:]...)...)
-		}, 0, "    # not a comment\n  after: script\n  flow:"},
+		}, 0, `    # not a comment
+  after: script
+  flow:`},
 		{"key added last", func(r *yaml.Node) {
 			s := lookup(r, "spec")
 			s.Content = append(s.Content, str("last"), str("v"))
-		}, 0, "  flow: {a: 1, b: [x, 'y''s']}\n  last: v\n  # the end\n"},
+		}, 0, `  flow: {a: 1, b: [x, 'y''s']}
+  last: v
+  # the end
+`},
 		{"key removed", func(r *yaml.Node) {
 			e := lookup(r, "spec", "list", "0")
 			e.Content = e.Content[:2]
@@ -242,11 +247,19 @@ func TestSpliceRandomEditsOnCorpus(t *testing.T) {
 // one list, chosen by pick) and holds every splice to the edited tree.
 // Splicing must never panic, whatever the text.
 func FuzzSplice(f *testing.F) {
-	f.Add("a: 1\nb:\n- x\n", uint8(0))
+	f.Add(`a: 1
+b:
+- x
+`, uint8(0))
 	f.Add("{a: [1, {b: c}], 'd': \"e\"}\n", uint8(3))
-	f.Add("a: |\n  # x\nb: - c\n", uint8(1))
+	f.Add(`a: |
+  # x
+b: - c
+`, uint8(1))
 	f.Add("\ufeffa:\r\n  - b: c\r\n    d: e\r\n", uint8(2))
-	f.Add("x: &a {b: 1}\ny: *a\n", uint8(5))
+	f.Add(`x: &a {b: 1}
+y: *a
+`, uint8(5))
 	f.Fuzz(func(t *testing.T, text string, pick uint8) {
 		doc, err := parseDocument(text)
 		var original any

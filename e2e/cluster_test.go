@@ -219,7 +219,10 @@ spec:
 		t.Fatalf("verify with the example's RBAC: exit %d, report %+v, stderr %s", code, report, stderr)
 	}
 
-	c.Apply(t, []byte("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: nobody, namespace: isolate-workloads}\n"))
+	c.Apply(t, []byte(`apiVersion: v1
+kind: ServiceAccount
+metadata: {name: nobody, namespace: isolate-workloads}
+`))
 	forbidden := serviceAccountKubeconfig(t, c, "isolate-workloads", "nobody")
 	badToken := c.KubeconfigForToken(t, "bad-token", "not-a-token")
 	unreachable := filepath.Join(t.TempDir(), "unreachable.kubeconfig")

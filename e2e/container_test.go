@@ -144,7 +144,10 @@ func TestImageProperties(t *testing.T) {
 
 	// The function works with no network, a read-only root and kustomize's user.
 	input := readFile(t, filepath.Join(repoRoot, "testdata", "golden", "cronjob", "resources.yaml"))
-	rl := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig:\n" +
+	rl := `apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+functionConfig:
+` +
 		indent(readFile(t, filepath.Join(repoRoot, "testdata", "golden", "cronjob", "_fnconfig.yaml"))) +
 		"items:\n- " + strings.ReplaceAll(strings.TrimSpace(input), "\n", "\n  ") + "\n"
 	fnRun := exec.Command(engine, append(runArgs(engine), "-i", "--rm", "--network", "none", "--read-only", "--user", "nobody",

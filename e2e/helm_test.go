@@ -203,7 +203,11 @@ func TestHelm4Plugin(t *testing.T) {
 
 	// A failing render fails the release, and Helm writes nothing.
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
-	if err := os.WriteFile(bad, []byte("apiVersion: fn.kpt.dev/v1alpha1\nkind: WorkloadIsolation\nmetadata: {name: x}\nspec: {}\n"), 0o644); err != nil {
+	if err := os.WriteFile(bad, []byte(`apiVersion: fn.kpt.dev/v1alpha1
+kind: WorkloadIsolation
+metadata: {name: x}
+spec: {}
+`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	stdout, stderr, err := runWith(env, "", helm, "template", "shop", helmChart, "--post-renderer", "isolate-workloads", "--post-renderer-args", "--config="+bad)

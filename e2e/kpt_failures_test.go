@@ -81,7 +81,11 @@ func TestKptPassesNamelessObjectsThrough(t *testing.T) {
 	kpt := tool(t, "kpt")
 	tool(t, "git")
 	dir := copyDir(t, kptExample)
-	kustomization := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- workloads.yaml\n"
+	kustomization := `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+- workloads.yaml
+`
 	writeFile(t, filepath.Join(dir, "kustomization.yaml"), kustomization)
 	run(t, dir, kpt, "fn", "eval", dir, "--exec", binary, "--fn-config", filepath.Join(dir, "isolation.yaml"))
 	if got := readFile(t, filepath.Join(dir, "kustomization.yaml")); got != kustomization {

@@ -29,7 +29,6 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/isolate-workloads/isolate-workloads/config"
-	"github.com/isolate-workloads/isolate-workloads/internal/fsutil"
 	"github.com/isolate-workloads/isolate-workloads/workload"
 )
 
@@ -662,10 +661,7 @@ func TestRealworldDirectoryMode(t *testing.T) {
 		t.Run(pkg.name, func(t *testing.T) {
 			cfg, table := realworldConfig(t, pkg.name)
 			src := filepath.Join(corpus, pkg.name)
-			dir := filepath.Join(t.TempDir(), pkg.name)
-			if err := fsutil.CopyTree(src, dir); err != nil {
-				t.Fatal(err)
-			}
+			dir := copyDir(t, src)
 			run(t, repoRoot, binary, "run", "--config", cfg, dir)
 
 			before := resourcesOf(t, packageDocuments(t, src))
@@ -710,10 +706,7 @@ func TestRealworldKptEval(t *testing.T) {
 		t.Run(pkg.name, func(t *testing.T) {
 			cfg, table := realworldConfig(t, pkg.name)
 			src := filepath.Join(corpus, pkg.name)
-			dir := filepath.Join(t.TempDir(), pkg.name)
-			if err := fsutil.CopyTree(src, dir); err != nil {
-				t.Fatal(err)
-			}
+			dir := copyDir(t, src)
 			if pkg.kptRefuses != "" {
 				assertKptRefuses(t, kpt, dir, cfg, pkg.kptRefuses)
 				for _, f := range manifestFiles(t, src) {
@@ -749,10 +742,7 @@ func TestRealworldKptEval(t *testing.T) {
 			// the second run is compared with a second pass of kpt through a
 			// function that returns its input unchanged: whatever differs is the
 			// function's doing.
-			passthrough := filepath.Join(t.TempDir(), pkg.name)
-			if err := fsutil.CopyTree(dir, passthrough); err != nil {
-				t.Fatal(err)
-			}
+			passthrough := copyDir(t, dir)
 			run(t, passthrough, kpt, "fn", "eval", passthrough, "--exec", cat)
 			run(t, dir, kpt, "fn", "eval", dir, "--exec", binary, "--fn-config", cfg)
 			for f, first := range firstRun {

@@ -11,7 +11,9 @@ import (
 	"github.com/isolate-workloads/isolate-workloads/internal/krmio"
 )
 
-const header = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
+const header = `apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+`
 
 const config = `functionConfig:
   apiVersion: fn.kpt.dev/v1alpha1
@@ -31,8 +33,15 @@ const config = `functionConfig:
 // deployment is a selected workload whose pod spec is podSpec, indented to
 // sit under spec.template.spec of an item.
 func deployment(name, podSpec string) string {
-	return "- apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: " + name + "\n    namespace: team-a\n  spec:\n    template:\n      spec:\n" +
-		indent(podSpec, "        ")
+	return `- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: ` + name + `
+    namespace: team-a
+  spec:
+    template:
+      spec:
+` + indent(podSpec, "        ")
 }
 
 func indent(s, prefix string) string {
@@ -40,9 +49,17 @@ func indent(s, prefix string) string {
 	return prefix + strings.Join(lines, "\n"+prefix) + "\n"
 }
 
-const containers = "containers:\n- {name: app, image: nginx}\n"
+const containers = `containers:
+- {name: app, image: nginx}
+`
 
-var service = "- apiVersion: v1\n  kind: Service\n  metadata:\n    name: web\n  spec:\n    ports: [{port: 80}]\n"
+const service = `- apiVersion: v1
+  kind: Service
+  metadata:
+    name: web
+  spec:
+    ports: [{port: 80}]
+`
 
 func list(items ...string) string { return header + config + "items:\n" + strings.Join(items, "") }
 
@@ -64,26 +81,50 @@ func badCases() []badCase {
 		bomb += fmt.Sprintf("%s: &%s [*%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s]\n", name, name, prev, prev, prev, prev, prev, prev, prev, prev, prev, prev)
 		prev = name
 	}
-	deep := "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: deep}\n  data: " + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + "\n"
-	huge := "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: huge}\n  data:\n    blob: " + strings.Repeat("x", 8<<20) + "\n"
+	deep := `- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: deep}
+  data: ` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + "\n"
+	huge := `- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: huge}
+  data:
+    blob: ` + strings.Repeat("x", 8<<20) + "\n"
 	return []badCase{
 		// The document itself.
 		{name: "empty-stdin", input: "", want: []string{"empty input"}, exit: 1},
 		{name: "whitespace-only", input: "\n  \n", want: []string{"empty input"}, exit: 1},
-		{name: "malformed-yaml-indent", input: header + "items:\n- a: 1\n b: 2\n", want: []string{"not valid YAML"}, exit: 1},
+		{name: "malformed-yaml-indent", input: header + `items:
+- a: 1
+ b: 2
+`, want: []string{"not valid YAML"}, exit: 1},
 		{name: "malformed-yaml-unclosed-flow", input: header + "items: [{a: 1}\n", want: []string{"not valid YAML"}, exit: 1},
 		{name: "malformed-yaml-tab", input: header + "items:\n\t- a\n", want: []string{"not valid YAML"}, exit: 1},
-		{name: "not-a-resourcelist", input: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n", want: []string{"kind", "Deployment, not a ResourceList"}, exit: 1},
+		{name: "not-a-resourcelist", input: `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: x}
+`, want: []string{"kind", "Deployment, not a ResourceList"}, exit: 1},
 		{name: "no-kind", input: "items: []\n", want: []string{"kind", "missing"}, exit: 1},
 		{name: "scalar-document", input: "hello\n", want: []string{"got the scalar"}, exit: 1},
-		{name: "list-document", input: "- a\n- b\n", want: []string{"got a list"}, exit: 1},
+		{name: "list-document", input: `- a
+- b
+`, want: []string{"got a list"}, exit: 1},
 		{name: "two-documents", input: list(service) + "---\n" + list(service), want: []string{"more than one YAML document"}, exit: 1},
 		{name: "duplicate-functionconfig", input: list(service) + config, want: []string{"functionConfig", "given twice"}, exit: 1},
 		{name: "duplicate-items", input: list(service) + "items: []\n", want: []string{"items", "given twice"}, exit: 1},
-		{name: "functionconfig-a-list", input: header + "functionConfig: [a]\nitems: []\n", want: []string{"functionConfig", "must be a map"}, exit: 1},
-		{name: "non-utf8", input: header + config + "items:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: \xff\xfe}\n", want: []string{"not valid YAML"}, exit: 1},
+		{name: "functionconfig-a-list", input: header + `functionConfig: [a]
+items: []
+`, want: []string{"functionConfig", "must be a map"}, exit: 1},
+		{name: "non-utf8", input: list(`- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: ` + "\xff\xfe" + `}
+`), want: []string{"not valid YAML"}, exit: 1},
 		{name: "too-deep", input: list(deep), want: []string{"not valid YAML", "depth"}, exit: 1},
-		{name: "alias-bomb", input: header + config + "items:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: bomb}\n  data:\n" + indent(bomb, "    "), want: []string{"alias bomb"}, exit: 1},
+		{name: "alias-bomb", input: list(`- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: bomb}
+  data:
+` + indent(bomb, "    ")), want: []string{"alias bomb"}, exit: 1},
 		{name: "input-over-byte-limit", input: list(service), env: map[string]string{krmio.EnvMaxInputBytes: "100"}, want: []string{"larger than 100 bytes", krmio.EnvMaxInputBytes}, exit: 1},
 		{name: "input-over-resource-limit", input: list(service, service), env: map[string]string{krmio.EnvMaxResources: "1"}, want: []string{"more than 1", krmio.EnvMaxResources}, exit: 1},
 		{name: "bad-limit-setting", input: list(service), env: map[string]string{krmio.EnvMaxResources: "many"}, want: []string{krmio.EnvMaxResources}, exit: 2},
@@ -94,40 +135,103 @@ func badCases() []badCase {
 		{name: "item-null", input: list(service, "- null\n"), want: []string{"items[1]", "not null"}, exit: 1},
 		{name: "item-a-scalar", input: list("- just text\n"), want: []string{"items[0]", "scalar"}, exit: 1},
 		{name: "item-a-list", input: list("- [a, b]\n"), want: []string{"items[0]", "a list"}, exit: 1},
-		{name: "item-without-apiversion", input: list("- kind: Service\n  metadata: {name: s}\n"), want: []string{"items[0].apiVersion", "missing"}, exit: 1},
-		{name: "item-without-kind", input: list("- apiVersion: v1\n  metadata: {name: s}\n"), want: []string{"items[0].kind", "missing"}, exit: 1},
-		{name: "item-metadata-a-list", input: list(service, "- apiVersion: v1\n  kind: Service\n  metadata: [a]\n"), want: []string{"items[1].metadata", "must be a map"}, exit: 1},
-		{name: "item-without-kind-names-its-file", input: list("- apiVersion: v1\n  metadata: {annotations: {internal.config.kubernetes.io/path: base/svc.yaml}}\n"), want: []string{"items[0].kind", "base/svc.yaml"}, exit: 1},
+		{name: "item-without-apiversion", input: list(`- kind: Service
+  metadata: {name: s}
+`), want: []string{"items[0].apiVersion", "missing"}, exit: 1},
+		{name: "item-without-kind", input: list(`- apiVersion: v1
+  metadata: {name: s}
+`), want: []string{"items[0].kind", "missing"}, exit: 1},
+		{name: "item-metadata-a-list", input: list(service, `- apiVersion: v1
+  kind: Service
+  metadata: [a]
+`), want: []string{"items[1].metadata", "must be a map"}, exit: 1},
+		{name: "item-without-kind-names-its-file", input: list(`- apiVersion: v1
+  metadata: {annotations: {internal.config.kubernetes.io/path: base/svc.yaml}}
+`), want: []string{"items[0].kind", "base/svc.yaml"}, exit: 1},
 		// What the function does not change passes through as it came, name or not.
-		{name: "item-without-metadata", input: list(service, "- apiVersion: v1\n  kind: Service\n"), exit: 0},
-		{name: "item-without-name", input: list("- apiVersion: v1\n  kind: Service\n  metadata: {namespace: a}\n"), exit: 0},
-		{name: "kustomization-beside-workloads", input: list("- apiVersion: kustomize.config.k8s.io/v1beta1\n  kind: Kustomization\n  resources: [d.yaml]\n", deployment("web", containers)), want: []string{"isolated 1 of 1"}, exit: 0},
-		{name: "nameless-list-beside-workloads", input: list("- apiVersion: v1\n  kind: ConfigMapList\n  items: []\n", deployment("web", containers)), want: []string{"isolated 1 of 1"}, exit: 0},
-		{name: "item-kind-a-map", input: list("- apiVersion: v1\n  kind: {a: b}\n  metadata: {name: s}\n"), want: []string{"items[0].kind"}, exit: 1},
-		{name: "item-duplicate-kind", input: list("- apiVersion: v1\n  kind: Service\n  kind: Pod\n  metadata: {name: s}\n"), want: []string{"items[0].kind", "given twice"}, exit: 1},
+		{name: "item-without-metadata", input: list(service, `- apiVersion: v1
+  kind: Service
+`), exit: 0},
+		{name: "item-without-name", input: list(`- apiVersion: v1
+  kind: Service
+  metadata: {namespace: a}
+`), exit: 0},
+		{name: "kustomization-beside-workloads", input: list(`- apiVersion: kustomize.config.k8s.io/v1beta1
+  kind: Kustomization
+  resources: [d.yaml]
+`, deployment("web", containers)), want: []string{"isolated 1 of 1"}, exit: 0},
+		{name: "nameless-list-beside-workloads", input: list(`- apiVersion: v1
+  kind: ConfigMapList
+  items: []
+`, deployment("web", containers)), want: []string{"isolated 1 of 1"}, exit: 0},
+		{name: "item-kind-a-map", input: list(`- apiVersion: v1
+  kind: {a: b}
+  metadata: {name: s}
+`), want: []string{"items[0].kind"}, exit: 1},
+		{name: "item-duplicate-kind", input: list(`- apiVersion: v1
+  kind: Service
+  kind: Pod
+  metadata: {name: s}
+`), want: []string{"items[0].kind", "given twice"}, exit: 1},
 
 		// Wrong types at each path the function touches, in a selected workload.
-		{name: "pod-spec-a-list", input: list("- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: web}\n  spec:\n    template:\n      spec: [a]\n"), want: []string{"Deployment", "spec.template.spec", "pod spec"}, exit: 1},
-		{name: "template-a-scalar", input: list("- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: web}\n  spec:\n    template: nothing\n"), want: []string{"spec.template.spec"}, exit: 1},
-		{name: "no-pod-spec", input: list("- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: web}\n  spec: {replicas: 1}\n"), want: []string{"spec.template.spec", "needs a pod spec"}, exit: 1},
+		{name: "pod-spec-a-list", input: list(`- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: web}
+  spec:
+    template:
+      spec: [a]
+`), want: []string{"Deployment", "spec.template.spec", "pod spec"}, exit: 1},
+		{name: "template-a-scalar", input: list(`- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: web}
+  spec:
+    template: nothing
+`), want: []string{"spec.template.spec"}, exit: 1},
+		{name: "no-pod-spec", input: list(`- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: web}
+  spec: {replicas: 1}
+`), want: []string{"spec.template.spec", "needs a pod spec"}, exit: 1},
 		{name: "tolerations-a-map", input: list(deployment("web", "tolerations: {key: a}\n"+containers)), want: []string{"spec.template.spec.tolerations", "must be a list, not a map"}, exit: 1},
 		{name: "tolerations-a-scalar", input: list(deployment("web", "tolerations: all\n"+containers)), want: []string{"spec.template.spec.tolerations", "not a scalar"}, exit: 1},
 		{name: "toleration-a-scalar", input: list(deployment("web", "tolerations: [everything]\n"+containers)), want: []string{"spec.template.spec.tolerations[0]", "must be a map"}, exit: 1},
 		{name: "toleration-wrong-field-type", input: list(deployment("web", "tolerations: [{key: a, tolerationSeconds: soon}]\n"+containers)), want: []string{"spec.template.spec.tolerations", "cannot be read"}, exit: 1},
 		{name: "affinity-a-string", input: list(deployment("web", "affinity: nodes-in-zone-a\n"+containers)), want: []string{"spec.template.spec.affinity", "must be a map"}, exit: 1},
-		{name: "node-selector-terms-a-map", input: list(deployment("web", "affinity:\n  nodeAffinity:\n    requiredDuringSchedulingIgnoredDuringExecution:\n      nodeSelectorTerms: {matchExpressions: []}\n"+containers)), want: []string{"nodeSelectorTerms", "must be a list, not a map"}, exit: 1},
-		{name: "term-a-scalar", input: list(deployment("web", "affinity:\n  nodeAffinity:\n    requiredDuringSchedulingIgnoredDuringExecution:\n      nodeSelectorTerms: [zone-a]\n"+containers)), want: []string{"nodeSelectorTerms[0]", "must be a map"}, exit: 1},
-		{name: "match-expressions-a-map", input: list(deployment("web", "affinity:\n  nodeAffinity:\n    requiredDuringSchedulingIgnoredDuringExecution:\n      nodeSelectorTerms:\n      - matchExpressions: {key: a}\n"+containers)), want: []string{"nodeSelectorTerms[0].matchExpressions", "must be a list"}, exit: 1},
-		{name: "preferred-a-map", input: list(deployment("web", "affinity:\n  nodeAffinity:\n    preferredDuringSchedulingIgnoredDuringExecution: {weight: 1}\n"+containers)), want: []string{"preferredDuringSchedulingIgnoredDuringExecution", "must be a list"}, exit: 1},
+		{name: "node-selector-terms-a-map", input: list(deployment("web", `affinity:
+  nodeAffinity:
+    requiredDuringSchedulingIgnoredDuringExecution:
+      nodeSelectorTerms: {matchExpressions: []}
+`+containers)), want: []string{"nodeSelectorTerms", "must be a list, not a map"}, exit: 1},
+		{name: "term-a-scalar", input: list(deployment("web", `affinity:
+  nodeAffinity:
+    requiredDuringSchedulingIgnoredDuringExecution:
+      nodeSelectorTerms: [zone-a]
+`+containers)), want: []string{"nodeSelectorTerms[0]", "must be a map"}, exit: 1},
+		{name: "match-expressions-a-map", input: list(deployment("web", `affinity:
+  nodeAffinity:
+    requiredDuringSchedulingIgnoredDuringExecution:
+      nodeSelectorTerms:
+      - matchExpressions: {key: a}
+`+containers)), want: []string{"nodeSelectorTerms[0].matchExpressions", "must be a list"}, exit: 1},
+		{name: "preferred-a-map", input: list(deployment("web", `affinity:
+  nodeAffinity:
+    preferredDuringSchedulingIgnoredDuringExecution: {weight: 1}
+`+containers)), want: []string{"preferredDuringSchedulingIgnoredDuringExecution", "must be a list"}, exit: 1},
 		{name: "node-selector-a-list", input: list(deployment("web", "nodeSelector: [a]\n"+containers)), want: []string{"spec.template.spec.nodeSelector", "must be a map"}, exit: 1},
-		{name: "duplicate-tolerations-key", input: list(deployment("web", "tolerations: []\ntolerations: []\n"+containers)), want: []string{"spec.template.spec.tolerations", "given twice"}, exit: 1},
-		{name: "duplicate-affinity-key", input: list(deployment("web", "affinity: {}\naffinity: {}\n"+containers)), want: []string{"spec.template.spec.affinity", "given twice"}, exit: 1},
-		{name: "alias-in-tolerations-is-expanded", input: list(deployment("web", "tolerations: &t [{key: a, operator: Exists}]\ncontainers:\n- {name: app, image: nginx}\n"), deployment("api", "tolerations: *t\n"+containers)), exit: 0},
+		{name: "duplicate-tolerations-key", input: list(deployment("web", `tolerations: []
+tolerations: []
+`+containers)), want: []string{"spec.template.spec.tolerations", "given twice"}, exit: 1},
+		{name: "duplicate-affinity-key", input: list(deployment("web", `affinity: {}
+affinity: {}
+`+containers)), want: []string{"spec.template.spec.affinity", "given twice"}, exit: 1},
+		{name: "alias-in-tolerations-is-expanded", input: list(deployment("web", "tolerations: &t [{key: a, operator: Exists}]\n"+containers), deployment("api", "tolerations: *t\n"+containers)), exit: 0},
 
 		// The config.
 		{name: "no-config", input: header + "items: []\n", want: []string{"no functionConfig"}, exit: 1},
 		{name: "config-unknown-field", input: strings.Replace(list(service), "    selectors:", "    selector:", 1), want: []string{"spec.selector", "unknown field"}, exit: 1},
-		{name: "config-duplicate-key", input: strings.Replace(list(service), "    selectors:", "    nodePool: {}\n    selectors:", 1), want: []string{"spec.nodePool", "the key is given twice"}, exit: 1},
+		{name: "config-duplicate-key", input: strings.Replace(list(service), "    selectors:", `    nodePool: {}
+    selectors:`, 1), want: []string{"spec.nodePool", "the key is given twice"}, exit: 1},
 		{name: "config-selects-nothing", input: list(service), want: []string{"no workload matched"}, exit: 0},
 
 		// Encodings that are fine.

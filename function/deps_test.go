@@ -8,7 +8,7 @@ import (
 
 // TestNoClientGo keeps client-go out of the function binary: Go runs every
 // linked package's initialisation on each start, and the function starts
-// once per render (issue 12). The live mode of verify is in the second
+// once per render. The live mode of verify is in the second
 // binary, function/live, which must link it.
 func TestNoClientGo(t *testing.T) {
 	for pkg, want := range map[string]bool{".": false, "./live": true} {

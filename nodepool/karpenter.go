@@ -3,6 +3,8 @@ package nodepool
 import (
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/isolate-workloads/isolate-workloads/config"
 )
 
@@ -27,14 +29,8 @@ type karpenterTemplate struct {
 	Spec struct {
 		NodeClassRef config.KarpenterNodeClassRef  `json:"nodeClassRef"`
 		Requirements []config.KarpenterRequirement `json:"requirements"`
-		Taints       []kubeTaint                   `json:"taints"`
+		Taints       []corev1.Taint                `json:"taints"`
 	} `json:"spec"`
-}
-
-type kubeTaint struct {
-	Key    string `json:"key"`
-	Value  string `json:"value,omitempty"`
-	Effect string `json:"effect"`
 }
 
 func (karpenter) Render(p config.NodePool) (any, error) {
@@ -51,8 +47,7 @@ func (karpenter) Render(p config.NodePool) (any, error) {
 		// Karpenter requires the list; the template labels already constrain the nodes.
 		np.Spec.Template.Spec.Requirements = []config.KarpenterRequirement{}
 	}
-	for _, t := range p.Taints {
-		np.Spec.Template.Spec.Taints = append(np.Spec.Template.Spec.Taints, kubeTaint{Key: t.Key, Value: t.Value, Effect: string(t.Effect)})
-	}
+	// Karpenter's taints are the core API's node taints.
+	np.Spec.Template.Spec.Taints = p.CoreTaints()
 	return np, nil
 }

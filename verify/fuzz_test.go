@@ -2,21 +2,15 @@ package verify
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/isolate-workloads/isolate-workloads/internal/testcorpus"
 )
 
 // FuzzDecode feeds arbitrary bytes to the cluster-state decoder and, when
 // they decode, to Verify: bad input is an error, never a panic.
 func FuzzDecode(f *testing.F) {
-	files, _ := filepath.Glob("../testdata/verify/*.json")
-	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err == nil {
-			f.Add(data)
-		}
-	}
+	testcorpus.AddSeeds(f, "../testdata/verify/*.json")
 	f.Add([]byte(`{"kind":"List","items":[{"kind":"Pod","metadata":{"name":"p"},"spec":{"nodeName":"n"}},{"kind":"Node","metadata":{"name":"n"}}]}`))
 	pools := fuzzPools()
 	f.Fuzz(func(t *testing.T, data []byte) {

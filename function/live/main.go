@@ -5,7 +5,7 @@
 //
 // It is a second binary so that the function binary does not link
 // client-go: Go runs every linked package's initialisation on every start,
-// and the KRM function starts once per render (issue 12). The function
+// and the KRM function starts once per render. The function
 // binary runs this one, found next to it or on PATH, when it is asked for
 // the live mode; run directly, this one takes the same arguments and gives
 // the same output and exit codes as isolate-workloads.

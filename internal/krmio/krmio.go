@@ -22,12 +22,11 @@ const header = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
 // consumes rl: the items' YAML nodes are moved out to be encoded.
 //
 // ToYAML encodes the whole list as one YAML document, and the YAML encoder
-// keeps every event of a document in one growing slice: at 10k resources
-// that slice alone takes hundreds of megabytes, and its copies and GC scans
-// dominate the run. Encoding `items:` with a batch of entries gives the same
-// text for those entries as encoding it with all of them, because block
-// sequence entries are laid out independently; one encoder per batch keeps
-// the per-encoder setup cost low as well.
+// keeps every event of a document in one slice, which grows with the input
+// and is copied and scanned as it grows. Encoding `items:` with a batch of
+// entries gives the same text for those entries as encoding it with all of
+// them, because block sequence entries are laid out independently; one
+// encoder per batch keeps the per-encoder setup cost low as well.
 func Write(w io.Writer, rl *fn.ResourceList) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	bw.WriteString(header)
@@ -152,8 +151,8 @@ type Limits struct {
 	MaxResources  int
 }
 
-// The default limits, far above what a repository holds: our benchmark's
-// 100k resources are about 90 MB.
+// The default limits, far above what a repository holds and above the
+// largest input of BENCHMARKS.md.
 const (
 	DefaultMaxInputBytes = 2 << 30
 	DefaultMaxResources  = 1_000_000

@@ -84,14 +84,52 @@ func TestWriteMatchesSDKOnGeneratedInput(t *testing.T) {
 
 func TestWriteEdgeCases(t *testing.T) {
 	cases := map[string]string{
-		"empty":            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n",
-		"empty-items":      "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n",
-		"flow-item":        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: x}}\n",
-		"block-scalars":    "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: x\n  data:\n    a: |2\n        indented first line\n      less\n    b: >-\n      folded\n\n      text\n    c: \"multi\\nline\"\n",
-		"comments":         "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n# head\n- apiVersion: v1 # line\n  kind: ConfigMap\n  metadata:\n    name: x\n  # foot\n",
-		"results-only":     "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nresults:\n- message: hi\n  severity: info\n",
-		"function-config":  "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  data:\n    k: v\n",
-		"nested-sequences": "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: List\n  items:\n  - - a\n    - b\n  - []\n",
+		"empty":       header,
+		"empty-items": header + "items: []\n",
+		"flow-item": header + `items:
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: x}}
+`,
+		"block-scalars": header + `items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata:
+    name: x
+  data:
+    a: |2
+        indented first line
+      less
+    b: >-
+      folded
+
+      text
+    c: "multi\nline"
+`,
+		"comments": header + `items:
+# head
+- apiVersion: v1 # line
+  kind: ConfigMap
+  metadata:
+    name: x
+  # foot
+`,
+		"results-only": header + `results:
+- message: hi
+  severity: info
+`,
+		"function-config": header + `functionConfig:
+  apiVersion: v1
+  kind: ConfigMap
+  data:
+    k: v
+`,
+		"nested-sequences": header + `items:
+- apiVersion: v1
+  kind: List
+  items:
+  - - a
+    - b
+  - []
+`,
 	}
 	for name, in := range cases {
 		sameAsSDK(t, name, []byte(in))
@@ -99,8 +137,23 @@ func TestWriteEdgeCases(t *testing.T) {
 }
 
 func TestWriteHeadComments(t *testing.T) {
-	sameAsSDK(t, "fc-head", []byte("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig:\n  # about the config\n  apiVersion: v1\n  kind: ConfigMap\n"))
-	sameAsSDK(t, "two-items-heads", []byte("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n# one\n- apiVersion: v1\n  kind: A\n  metadata: {name: a}\n# two\n\n# more\n- apiVersion: v1\n  kind: B\n  metadata: {name: b}\n"))
+	sameAsSDK(t, "fc-head", []byte(header+`functionConfig:
+  # about the config
+  apiVersion: v1
+  kind: ConfigMap
+`))
+	sameAsSDK(t, "two-items-heads", []byte(header+`items:
+# one
+- apiVersion: v1
+  kind: A
+  metadata: {name: a}
+# two
+
+# more
+- apiVersion: v1
+  kind: B
+  metadata: {name: b}
+`))
 }
 
 func TestWriteManyResults(t *testing.T) {
@@ -118,10 +171,11 @@ func TestWriteManyResults(t *testing.T) {
 // TestWriteKeepsOrder: a Namespace written before the Deployment that
 // needs it stays first, and so does any other input order.
 func TestWriteKeepsOrder(t *testing.T) {
-	in := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" +
-		"- {apiVersion: v1, kind: Namespace, metadata: {name: z}}\n" +
-		"- {apiVersion: apps/v1, kind: Deployment, metadata: {name: b, namespace: z}}\n" +
-		"- {apiVersion: apps/v1, kind: Deployment, metadata: {name: a, namespace: z}}\n"
+	in := header + `items:
+- {apiVersion: v1, kind: Namespace, metadata: {name: z}}
+- {apiVersion: apps/v1, kind: Deployment, metadata: {name: b, namespace: z}}
+- {apiVersion: apps/v1, kind: Deployment, metadata: {name: a, namespace: z}}
+`
 	rl, err := Parse([]byte(in))
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +198,13 @@ func TestWriteEmptyItems(t *testing.T) {
 	if err := Write(&out, rl); err != nil {
 		t.Fatal(err)
 	}
-	want := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nresults:\n- message: boom\n  severity: error\n"
+	want := `apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items: []
+results:
+- message: boom
+  severity: error
+`
 	if out.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
 	}
@@ -154,14 +214,23 @@ func TestWriteEmptyItems(t *testing.T) {
 // at the start of a batch.
 func TestWriteBatchBoundaries(t *testing.T) {
 	var in bytes.Buffer
-	in.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n")
+	in.WriteString(header + "items:\n")
 	for i := 0; i < 3*batchSize+5; i++ {
 		if i%3 == 0 {
 			fmt.Fprintf(&in, "# item %d\n", i)
 		}
-		fmt.Fprintf(&in, "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: cm-%04d} # line\n  data:\n    k: |\n      text %d\n", i, i)
+		fmt.Fprintf(&in, `- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: cm-%04d} # line
+  data:
+    k: |
+      text %d
+`, i, i)
 	}
-	in.WriteString("results:\n- message: done\n  severity: info\n")
+	in.WriteString(`results:
+- message: done
+  severity: info
+`)
 	sameAsSDK(t, "batches", in.Bytes())
 }
 

@@ -2,13 +2,13 @@ package krmio
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"testing"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
+
+	"github.com/isolate-workloads/isolate-workloads/internal/testcorpus"
 )
 
 // resultFields are the fields of fn.Result and its nested types that
@@ -41,14 +41,19 @@ func TestResultFieldsKnown(t *testing.T) {
 // same items, functionConfig and results, and Write gives ToYAML's bytes
 // (in input order, with the items key always present).
 func FuzzParseAndWriteMatchSDK(f *testing.F) {
-	files, _ := filepath.Glob("../../testdata/golden/*/_expected.yaml")
-	for _, file := range files {
-		if data, err := os.ReadFile(file); err == nil {
-			f.Add(data)
-		}
-	}
-	f.Add([]byte(header + "items:\n- {apiVersion: v1, kind: A, metadata: {name: a}}\n- apiVersion: v1\n  kind: B\n  metadata:\n    name: b # c\n"))
-	f.Add([]byte(header + "results:\n- message: m\n  severity: warning\n  tags: {check: x}\n"))
+	testcorpus.AddSeeds(f, "../../testdata/golden/*/_expected.yaml")
+	f.Add([]byte(header + `items:
+- {apiVersion: v1, kind: A, metadata: {name: a}}
+- apiVersion: v1
+  kind: B
+  metadata:
+    name: b # c
+`))
+	f.Add([]byte(header + `results:
+- message: m
+  severity: warning
+  tags: {check: x}
+`))
 	f.Fuzz(func(t *testing.T, input []byte) {
 		// The SDK does not bound alias expansion (Parse does, and its own
 		// tests cover it), so an alias can keep the SDK busy for minutes.

@@ -13,9 +13,9 @@ import (
 
 // resultNode builds a result's YAML node directly, in the field order the
 // SDK writes (alphabetical, except resourceRef's name, namespace,
-// apiVersion, kind, which kyaml orders first). The SDK instead encodes each
-// result to text and parses it back, which costs more than the function's
-// own work on small inputs. The krmio tests compare the two byte for byte.
+// apiVersion, kind, which kyaml orders first), where the SDK encodes each
+// result to text and parses it back. The krmio tests compare the two byte
+// for byte.
 // A result with a current or proposed value, which can hold any value, is
 // left to the SDK: ok is false.
 func resultNode(r *fn.Result) (node *yaml.Node, ok bool) {

@@ -39,15 +39,8 @@ func (r *Reader) Tolerations(n *yaml.Node) []corev1.Toleration {
 
 // Affinity reads a corev1.Affinity that has only a nodeAffinity: pod
 // (anti-)affinity is left to the JSON path, since placement never reads it.
-func (r *Reader) Affinity(n *yaml.Node) corev1.Affinity {
-	var a corev1.Affinity
-	r.Fields(n, func(key string, v *yaml.Node) bool {
-		if key != "nodeAffinity" {
-			return false
-		}
-		a.NodeAffinity = Ptr(r, v, r.NodeAffinity)
-		return true
-	})
+func (r *Reader) Affinity(n *yaml.Node) (a corev1.Affinity) {
+	r.OnlyField(n, "nodeAffinity", func(v *yaml.Node) { a.NodeAffinity = Ptr(r, v, r.NodeAffinity) })
 	return a
 }
 
@@ -69,15 +62,8 @@ func (r *Reader) NodeAffinity(n *yaml.Node) corev1.NodeAffinity {
 }
 
 // NodeSelector reads a corev1.NodeSelector.
-func (r *Reader) NodeSelector(n *yaml.Node) corev1.NodeSelector {
-	var s corev1.NodeSelector
-	r.Fields(n, func(key string, v *yaml.Node) bool {
-		if key != "nodeSelectorTerms" {
-			return false
-		}
-		s.NodeSelectorTerms = List(r, v, r.NodeSelectorTerm)
-		return true
-	})
+func (r *Reader) NodeSelector(n *yaml.Node) (s corev1.NodeSelector) {
+	r.OnlyField(n, "nodeSelectorTerms", func(v *yaml.Node) { s.NodeSelectorTerms = List(r, v, r.NodeSelectorTerm) })
 	return s
 }
 

@@ -78,7 +78,11 @@ func parse(t testing.TB, text string) *yaml.Node {
 func TestReaderDecodesCommonShapesLikeJSON(t *testing.T) {
 	for _, tc := range []struct{ name, yaml string }{
 		{"tolerations", "[{key: a, operator: Equal, value: b, effect: NoSchedule}, {operator: Exists}]"},
-		{"tolerations", "- key: a\n  operator: Exists\n  effect: NoExecute\n  tolerationSeconds: 30\n"},
+		{"tolerations", `- key: a
+  operator: Exists
+  effect: NoExecute
+  tolerationSeconds: 30
+`},
 		{"tolerations", "[{key: a, tolerationSeconds: 0x1F}, {key: b, tolerationSeconds: -5}, {key: c, tolerationSeconds: null}]"},
 		{"tolerations", "[{key: a, value: \"true\"}, {key: b, value: '1'}, {key: c, value: null}, {key: d, value: \"\"}]"},
 		{"tolerations", "[]"},

@@ -16,8 +16,7 @@ import (
 // typedyaml instead, which also gives the error message for bad input.
 //
 // It exists because the JSON path builds a reflection table for every API
-// type on first use, which was a third of the function's run time on small
-// inputs, and decodes each value three times on large ones.
+// type on first use, and decodes each value three times.
 type Reader struct {
 	failed bool
 }
@@ -53,13 +52,35 @@ func (r *Reader) Fields(n *yaml.Node, field func(key string, value *yaml.Node) b
 	return true
 }
 
+// OnlyField reads a map that has one field, key, with read: any other key
+// makes the Reader give up, as in Fields.
+func (r *Reader) OnlyField(n *yaml.Node, key string, read func(value *yaml.Node)) {
+	r.Fields(n, func(k string, value *yaml.Node) bool {
+		if k != key {
+			return false
+		}
+		read(value)
+		return true
+	})
+}
+
+// scalar reports whether n is a scalar of the YAML tag, to be read. Null,
+// and anything after the Reader gave up, reads as the zero value; a node of
+// another kind or tag makes it give up.
+func (r *Reader) scalar(n *yaml.Node, tag string) bool {
+	if r.failed || yamlnode.IsNull(n) {
+		return false
+	}
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != tag {
+		r.giveUp()
+		return false
+	}
+	return true
+}
+
 // String reads a string; null is "".
 func (r *Reader) String(n *yaml.Node) string {
-	if r.failed || yamlnode.IsNull(n) {
-		return ""
-	}
-	if n.Kind != yaml.ScalarNode || n.ShortTag() != yaml.NodeTagString {
-		r.giveUp()
+	if !r.scalar(n, yaml.NodeTagString) {
 		return ""
 	}
 	return n.Value
@@ -67,11 +88,7 @@ func (r *Reader) String(n *yaml.Node) string {
 
 // Bool reads a boolean; null is false.
 func (r *Reader) Bool(n *yaml.Node) bool {
-	if r.failed || yamlnode.IsNull(n) {
-		return false
-	}
-	if n.Kind != yaml.ScalarNode || n.ShortTag() != yaml.NodeTagBool {
-		r.giveUp()
+	if !r.scalar(n, yaml.NodeTagBool) {
 		return false
 	}
 	// These are the spellings go-yaml resolves to !!bool; an explicit
@@ -87,34 +104,19 @@ func (r *Reader) Bool(n *yaml.Node) bool {
 }
 
 // BoolPtr reads an optional boolean; null is nil.
-func (r *Reader) BoolPtr(n *yaml.Node) *bool {
-	if yamlnode.IsNull(n) {
-		return nil
-	}
-	b := r.Bool(n)
-	return &b
-}
+func (r *Reader) BoolPtr(n *yaml.Node) *bool { return Ptr(r, n, r.Bool) }
 
 // Int64 reads an integer with go-yaml's own integer syntax.
 func (r *Reader) Int64(n *yaml.Node) int64 {
-	if r.failed || yamlnode.IsNull(n) {
-		return 0
-	}
 	var i int64
-	if n.Kind != yaml.ScalarNode || n.ShortTag() != yaml.NodeTagInt || n.Decode(&i) != nil {
+	if r.scalar(n, yaml.NodeTagInt) && n.Decode(&i) != nil {
 		r.giveUp()
 	}
 	return i
 }
 
 // Int64Ptr reads an optional integer; null is nil.
-func (r *Reader) Int64Ptr(n *yaml.Node) *int64 {
-	if yamlnode.IsNull(n) {
-		return nil
-	}
-	i := r.Int64(n)
-	return &i
-}
+func (r *Reader) Int64Ptr(n *yaml.Node) *int64 { return Ptr(r, n, r.Int64) }
 
 // Int32 reads an integer that must fit 32 bits, as the JSON decoder requires.
 func (r *Reader) Int32(n *yaml.Node) int32 {
@@ -163,8 +165,8 @@ func List[T any](r *Reader, n *yaml.Node, item func(*yaml.Node) T) []T {
 	return out
 }
 
-// Ptr reads an optional struct with read; null is nil and {} a pointer to
-// the zero value, as the JSON decoder makes them.
+// Ptr reads an optional value with read; null is nil, and {} for a struct
+// a pointer to the zero value, as the JSON decoder makes them.
 func Ptr[T any](r *Reader, n *yaml.Node, read func(*yaml.Node) T) *T {
 	if r.failed || yamlnode.IsNull(n) {
 		return nil

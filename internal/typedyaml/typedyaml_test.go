@@ -38,7 +38,12 @@ func TestEncodeKeepsFieldOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	text, _ := yaml.NewRNode(node).String()
-	if want := "key: k\noperator: Equal\nvalue: v\neffect: NoExecute\n"; text != want {
+	want := `key: k
+operator: Equal
+value: v
+effect: NoExecute
+`
+	if text != want {
 		t.Errorf("got\n%s\nwant\n%s", text, want)
 	}
 }
@@ -53,7 +58,10 @@ func TestStringNode(t *testing.T) {
 }
 
 func TestDecode(t *testing.T) {
-	rn, err := yaml.Parse("key: k\noperator: Exists\ntolerationSeconds: 30\n")
+	rn, err := yaml.Parse(`key: k
+operator: Exists
+tolerationSeconds: 30
+`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +72,9 @@ func TestDecode(t *testing.T) {
 	if tol.Key != "k" || tol.Operator != corev1.TolerationOpExists || *tol.TolerationSeconds != 30 {
 		t.Errorf("decoded %+v", tol)
 	}
-	bad, _ := yaml.Parse("- a\n- b\n")
+	bad, _ := yaml.Parse(`- a
+- b
+`)
 	if err := Decode(bad.YNode(), &tol); err == nil {
 		t.Error("decoding a list into a toleration must fail")
 	}

@@ -18,7 +18,14 @@ func parse(t *testing.T, s string) *yaml.Node {
 }
 
 func TestIsNull(t *testing.T) {
-	m := parse(t, "a: null\nb: ~\nc:\nd: 'null'\ne: 0\nf: {}\ng: !!null ''\n")
+	m := parse(t, `a: null
+b: ~
+c:
+d: 'null'
+e: 0
+f: {}
+g: !!null ''
+`)
 	got := map[string]bool{}
 	for i := 0; i < len(m.Content); i += 2 {
 		got[m.Content[i].Value] = IsNull(m.Content[i+1])
@@ -35,9 +42,17 @@ func TestRepeatedKeys(t *testing.T) {
 		}
 		return out
 	}
-	assert.Empty(t, RepeatedKeys(parse(t, "a: 1\nb: 2\n")))
-	assert.Empty(t, RepeatedKeys(parse(t, "- a\n- a\n")), "a list has no keys")
-	assert.Equal(t, []string{"a@3", "a@4"}, keys(RepeatedKeys(parse(t, "a: 1\nb: 2\na: 3\na: 4\n"))))
+	assert.Empty(t, RepeatedKeys(parse(t, `a: 1
+b: 2
+`)))
+	assert.Empty(t, RepeatedKeys(parse(t, `- a
+- a
+`)), "a list has no keys")
+	assert.Equal(t, []string{"a@3", "a@4"}, keys(RepeatedKeys(parse(t, `a: 1
+b: 2
+a: 3
+a: 4
+`))))
 
 	// A long map takes the set; the answer is the same.
 	var long strings.Builder
