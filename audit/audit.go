@@ -54,6 +54,8 @@ type Finding struct {
 	Object   *fn.KubeObject
 	Field    string
 	Message  string
+	// Pool is the pool the finding is about, empty for none.
+	Pool string
 	// Acknowledged findings are info, whatever the check's severity.
 	Acknowledged bool
 }
@@ -84,13 +86,14 @@ func NewAuditor(cfg *config.WorkloadIsolation) *Auditor {
 // Run audits the workloads. It never changes them.
 func (a *Auditor) Run(workloads []Workload) []Finding {
 	var out []Finding
-	add := func(check string, obj *fn.KubeObject, path, msg string) {
+	add := func(check, pool string, obj *fn.KubeObject, path, msg string) {
 		if s := a.Severity[check]; s != config.SeverityOff {
-			out = append(out, Finding{Check: check, Severity: s, Object: obj, Field: path, Message: msg})
+			out = append(out, Finding{Check: check, Severity: s, Object: obj, Field: path, Message: msg, Pool: pool})
 		}
 	}
-	addPrivileged := func(check string, w Workload, path, msg, advice string) {
+	addPrivileged := func(check, pool string, w Workload, path, msg, advice string) {
 		if f, ok := a.privilegedFinding(check, w, path, msg, advice); ok {
+			f.Pool = pool
 			out = append(out, f)
 		}
 	}
@@ -115,23 +118,23 @@ func (a *Auditor) Run(workloads []Workload) []Finding {
 			toleration := w.Path.Child("tolerations").Index(tolIndex)
 			switch {
 			case w.Pool != "" && w.Pool != pool.Name:
-				add(CheckCrossPoolTolerations, w.Object, toleration.String(), fmt.Sprintf(
+				add(CheckCrossPoolTolerations, pool.Name, w.Object, toleration.String(), fmt.Sprintf(
 					"this %s is placed on node pool %q, but it tolerates the taints of node pool %q and its node affinity lets it run there, next to that pool's workloads. "+
 						"Pin it to its pool with nodeAffinity %s, or narrow this toleration", w.Object.GetKind(), w.Pool, pool.Name, config.AffinityRequired))
 			case len(privileges) > 0:
-				addPrivileged(CheckPrivilegedTolerating, w, privileges[0].Field, fmt.Sprintf(
+				addPrivileged(CheckPrivilegedTolerating, pool.Name, w, privileges[0].Field, fmt.Sprintf(
 					"%s tolerates the taints of node pool %q and has elevated privileges (%s): a compromised isolated workload on that pool could take over this pod's node access and credentials",
 					w.Object.GetKind(), pool.Name, Reasons(privileges)), fmt.Sprintf(
 					"Drop the privileges, or narrow %s so it does not tolerate the pool's taints", toleration))
 			case w.Pool == "":
-				add(CheckWildcardTolerations, w.Object, toleration.String(), fmt.Sprintf(
+				add(CheckWildcardTolerations, pool.Name, w.Object, toleration.String(), fmt.Sprintf(
 					"this toleration tolerates the taints of node pool %q, so this unselected %s can run on the dedicated nodes next to the isolated workloads. "+
 						"Give it a key and value that do not match the pool's taints, or a required node affinity that keeps it off the pool",
 					pool.Name, w.Object.GetKind()))
 			}
 		}
 		if len(privileges) > 0 && (w.Pool == "" || w.TolerateOnly) && placement.CanLandOnShared(s, all...) {
-			addPrivileged(CheckPrivilegedOnSharedNodes, w, privileges[0].Field, fmt.Sprintf(
+			addPrivileged(CheckPrivilegedOnSharedNodes, "", w, privileges[0].Field, fmt.Sprintf(
 				"this %s has elevated privileges (%s) and runs on shared nodes", w.Object.GetKind(), Reasons(privileges)),
 				"Avoid elevated-privilege workloads there, or isolate it on a pool of its own")
 		}
@@ -145,7 +148,7 @@ func (a *Auditor) Run(workloads []Workload) []Finding {
 		out = append(out, a.poolFindings(pool, evicted[i])...)
 	}
 	if !a.SystemPool {
-		add(CheckManagedComponentsPool, nil, "spec.systemNodePool", fmt.Sprintf(
+		add(CheckManagedComponentsPool, "", nil, "spec.systemNodePool", fmt.Sprintf(
 			"no systemNodePool is defined: reserve a pool for managed components with the taint %s, so system workloads do not share nodes with yours", SystemPoolTaintKey))
 	}
 	return out
@@ -187,7 +190,7 @@ func (a *Auditor) poolFindings(pool Pool, evicted []string) []Finding {
 	var out []Finding
 	add := func(check, msg string) {
 		if s := a.Severity[check]; s != config.SeverityOff {
-			out = append(out, Finding{Check: check, Severity: s, Field: pool.Path.Child("taints").String(), Message: msg})
+			out = append(out, Finding{Check: check, Severity: s, Field: pool.Path.Child("taints").String(), Message: msg, Pool: pool.Name})
 		}
 	}
 	onlyPrefer, hasNoExecute := true, false

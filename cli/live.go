@@ -14,7 +14,7 @@ import (
 // LiveBinary is the second binary, built from function/live, that links
 // client-go for `verify --kubeconfig` and `--in-cluster`. The function
 // binary does not link client-go, so its package initialisation does not
-// run on every KRM function start (issue 12); it hands the live mode over
+// run on every KRM function start; it hands the live mode over
 // to this binary instead.
 const LiveBinary = "isolate-workloads-live"
 
