@@ -101,3 +101,41 @@ spec:
 		}
 	}
 }
+
+const twoPoolsConfig = "../testdata/golden/multi-pool-emit-every-target/_fnconfig.yaml"
+
+// TestNodePoolSeveralPools prints every pool of a config with
+// spec.nodePools, and the system pool after them.
+func TestNodePoolSeveralPools(t *testing.T) {
+	code, out, stderr := runCLI(t, "nodepool", "--config", twoPoolsConfig, "--format", "gcloud")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("want a command per pool and one for the system pool, got:\n%s", out)
+	}
+	for i, want := range []struct{ name, flag string }{
+		{"tenant-a", "--max-nodes 3"}, {"tenant-b", "--node-taints tenant=b:NoExecute"}, {"system", "--max-nodes 3"},
+	} {
+		if !strings.HasPrefix(lines[i], "gcloud container aws node-pools create "+want.name+" ") || !strings.Contains(lines[i], want.flag) {
+			t.Errorf("line %d: want pool %s with %s, got %s", i, want.name, want.flag, lines[i])
+		}
+	}
+
+	code, out, stderr = runCLI(t, "nodepool", "--config", twoPoolsConfig, "--target", "Karpenter")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	objs, err := fn.ParseKubeObjects([]byte(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, o := range objs {
+		names = append(names, o.GetKind()+"/"+o.GetName())
+	}
+	if got, want := strings.Join(names, " "), "NodePool/tenant-a NodePool/tenant-b NodePool/system"; got != want {
+		t.Errorf("objects %s, want %s", got, want)
+	}
+}

@@ -29,10 +29,25 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 	}
 	s := r.Summary
-	_, err := fmt.Fprintf(w, "\n%s checked, %d isolated, %s in pool %q, %s, %s\n",
-		count(s.Pods, "pod"), s.IsolatedPods, count(s.DedicatedNodes, "dedicated node"), r.Pool,
+	_, err := fmt.Fprintf(w, "\n%s checked, %d isolated, %s in %s, %s, %s\n",
+		count(s.Pods, "pod"), s.IsolatedPods, count(s.DedicatedNodes, "dedicated node"), r.poolNames(),
 		count(s.Violations, "violation"), count(s.Warnings, "warning"))
 	return err
+}
+
+// poolNames is `pool "a"`, or `pools "a", "b"`.
+func (r *Report) poolNames() string {
+	if len(r.Pools) == 1 {
+		return fmt.Sprintf("pool %q", r.Pools[0])
+	}
+	names := ""
+	for i, p := range r.Pools {
+		if i > 0 {
+			names += ", "
+		}
+		names += fmt.Sprintf("%q", p)
+	}
+	return "pools " + names
 }
 
 // WriteJSON prints the report for machines.
