@@ -3,7 +3,6 @@ package testcluster
 import (
 	"context"
 	"crypto/x509/pkix"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -103,23 +102,37 @@ func findBinaries(t testing.TB) string {
 	return dir
 }
 
+// modulePath is the main module: the oracles module, nested in the
+// repository, has a go.mod of its own, and its tests use the same binaries.
+const modulePath = "github.com/isolate-workloads/isolate-workloads"
+
 // moduleRoot walks up from the working directory (a test runs in its
-// package's folder) to the folder holding go.mod.
+// package's folder) to the folder holding the main module's go.mod.
 func moduleRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && declaresModule(data, modulePath) {
 			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
+			return "", fmt.Errorf("no go.mod of module %s above the working directory", modulePath)
 		}
 		dir = parent
 	}
+}
+
+// declaresModule reports whether a go.mod's module directive names path.
+func declaresModule(gomod []byte, path string) bool {
+	for line := range strings.Lines(string(gomod)) {
+		if name, ok := strings.CutPrefix(strings.TrimSpace(line), "module "); ok {
+			return strings.Trim(strings.TrimSpace(name), `"`) == path
+		}
+	}
+	return false
 }
 
 func (c *Cluster) start(bins string) error {

@@ -11,12 +11,12 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
@@ -187,6 +187,10 @@ func (c *Cluster) ApplyObject(ctx context.Context, o *unstructured.Unstructured,
 
 func ptrTo[T any](v T) *T { return &v }
 
+// crds is the resource of CustomResourceDefinitions, read as unstructured
+// objects so that the harness does not link the apiextensions types.
+var crds = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+
 // InstallCRDs applies CustomResourceDefinitions and waits until the API
 // server serves them.
 func (c *Cluster) InstallCRDs(t testing.TB, yaml []byte) {
@@ -202,23 +206,29 @@ func (c *Cluster) InstallCRDs(t testing.TB, yaml []byte) {
 		}
 		name := o.GetName()
 		WaitFor(t, time.Minute, "CRD "+name+" established", func(ctx context.Context) (bool, error) {
-			u, err := dyn.Resource(apiextensionsv1.SchemeGroupVersion.WithResource("customresourcedefinitions")).Get(ctx, name, metav1.GetOptions{})
+			crd, err := dyn.Resource(crds).Get(ctx, name, metav1.GetOptions{})
 			if err != nil {
 				return false, err
 			}
-			var crd apiextensionsv1.CustomResourceDefinition
-			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &crd); err != nil {
-				return false, err
-			}
-			for _, cond := range crd.Status.Conditions {
-				if cond.Type == apiextensionsv1.Established && cond.Status == apiextensionsv1.ConditionTrue {
-					return true, nil
-				}
-			}
-			return false, nil
+			return hasCondition(crd, "Established", "True")
 		})
 	}
 	mapper.Reset()
+}
+
+// hasCondition reports whether an object's status.conditions holds one of
+// type condType with status status.
+func hasCondition(o *unstructured.Unstructured, condType, status string) (bool, error) {
+	conditions, _, err := unstructured.NestedSlice(o.Object, "status", "conditions")
+	if err != nil {
+		return false, err
+	}
+	for _, c := range conditions {
+		if m, ok := c.(map[string]any); ok && m["type"] == condType && m["status"] == status {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // WaitFor polls cond every 200 ms until it returns true, and fails the test

@@ -9,6 +9,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // TestCluster starts the control plane and checks that its parts do their
@@ -95,4 +96,43 @@ func (c *Cluster) pids() []int {
 		pids = append(pids, p.cmd.Process.Pid)
 	}
 	return pids
+}
+
+// TestDeclaresModule: the oracles module's tests, two folders below the
+// repository root, must find the binaries of the main module's root, not a
+// bin/tools beside the nested go.mod.
+func TestDeclaresModule(t *testing.T) {
+	for _, tc := range []struct {
+		gomod string
+		want  bool
+	}{
+		{"module github.com/isolate-workloads/isolate-workloads\n\ngo 1.26.8\n", true},
+		{"// the function\nmodule \"github.com/isolate-workloads/isolate-workloads\"\n", true},
+		{"module github.com/isolate-workloads/isolate-workloads/oracles\n\nreplace github.com/isolate-workloads/isolate-workloads => ../\n", false},
+		{"go 1.26.8\n", false},
+	} {
+		if got := declaresModule([]byte(tc.gomod), modulePath); got != tc.want {
+			t.Errorf("declaresModule(%q) = %v, want %v", tc.gomod, got, tc.want)
+		}
+	}
+}
+
+func TestHasCondition(t *testing.T) {
+	crd := func(conditions ...any) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]any{"status": map[string]any{"conditions": conditions}}}
+	}
+	for _, tc := range []struct {
+		name string
+		obj  *unstructured.Unstructured
+		want bool
+	}{
+		{"established", crd(map[string]any{"type": "NamesAccepted", "status": "True"}, map[string]any{"type": "Established", "status": "True"}), true},
+		{"not yet established", crd(map[string]any{"type": "NamesAccepted", "status": "True"}, map[string]any{"type": "Established", "status": "False"}), false},
+		{"no conditions", &unstructured.Unstructured{Object: map[string]any{}}, false},
+	} {
+		got, err := hasCondition(tc.obj, "Established", "True")
+		if err != nil || got != tc.want {
+			t.Errorf("%s: hasCondition = %v, %v; want %v", tc.name, got, err, tc.want)
+		}
+	}
 }

@@ -1,4 +1,4 @@
-package nodepool
+package nodepoolschema
 
 import (
 	"path/filepath"
@@ -6,11 +6,19 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/kptdev/krm-functions-sdk/go/fn"
+
 	"github.com/isolate-workloads/isolate-workloads/config"
-	"github.com/isolate-workloads/isolate-workloads/internal/crdschema"
+	"github.com/isolate-workloads/isolate-workloads/nodepool"
+	"github.com/isolate-workloads/isolate-workloads/oracles/crdschema"
 )
 
-// The upstream CRDs, unmodified (see testdata/schemas/PROVENANCE.md).
+// schemaDir holds the upstream CRDs, unmodified (see
+// testdata/schemas/PROVENANCE.md). A test runs in its package's folder, two
+// below the repository root.
+var schemaDir = filepath.Join("..", "..", "testdata", "schemas")
+
+// The CRDs of the node-pool formats, in schemaDir.
 var schemaFiles = []string{
 	"karpenter.sh_nodepools.yaml",
 	"container.cnrm.cloud.google.com_containernodepools.yaml",
@@ -30,7 +38,7 @@ func schemaFor(t *testing.T, apiVersion, kind string) *crdschema.Schema {
 	schemasOnce.Do(func() {
 		schemas = map[string]*crdschema.Schema{}
 		for _, f := range schemaFiles {
-			s, err := crdschema.Load(filepath.Join("..", "testdata", "schemas", f))
+			s, err := crdschema.Load(filepath.Join(schemaDir, f))
 			if err != nil {
 				schemasErr = err
 				return
@@ -46,6 +54,19 @@ func schemaFor(t *testing.T, apiVersion, kind string) *crdschema.Schema {
 		t.Fatalf("no upstream CRD for %s %s: the renderer emits an apiVersion the provider does not serve", apiVersion, kind)
 	}
 	return s
+}
+
+func loadConfig(t *testing.T, text string) *config.WorkloadIsolation {
+	t.Helper()
+	obj, err := fn.ParseKubeObject([]byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, errs := config.Load(obj)
+	if len(errs) > 0 {
+		t.Fatalf("config: %v", errs)
+	}
+	return cfg
 }
 
 const allTargetsConfig = `apiVersion: fn.kpt.dev/v1alpha1
@@ -107,7 +128,7 @@ spec:
 func TestEmittedObjectsMatchUpstreamSchemas(t *testing.T) {
 	cfg := loadConfig(t, allTargetsConfig)
 	targets := []string{config.TargetKarpenter, config.TargetConfigConnector, config.TargetCrossplaneGKEOnAWS, config.TargetCAPA}
-	emitted, err := Render(cfg, targets)
+	emitted, err := nodepool.Render(cfg, targets)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +149,7 @@ func TestEmittedObjectsMatchUpstreamSchemas(t *testing.T) {
 // Config Connector and Crossplane take the Google API spelling.
 func TestGoogleEffectSpelling(t *testing.T) {
 	cfg := loadConfig(t, allTargetsConfig)
-	emitted, err := Render(cfg, []string{config.TargetConfigConnector, config.TargetCrossplaneGKEOnAWS})
+	emitted, err := nodepool.Render(cfg, []string{config.TargetConfigConnector, config.TargetCrossplaneGKEOnAWS})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +187,7 @@ var schemaMistakes = []struct {
 
 // poolObjectByTarget returns the emitted object of the pool (not the system
 // pool) of each target, as YAML: what schemaMistakes edits.
-func poolObjectByTarget(emitted []Emitted) map[string]string {
+func poolObjectByTarget(emitted []nodepool.Emitted) map[string]string {
 	byTarget := map[string]string{}
 	for _, e := range emitted {
 		if e.Pool == "untrusted-pool" {
@@ -180,7 +201,7 @@ func poolObjectByTarget(emitted []Emitted) map[string]string {
 // an emitted object with one mistake a renderer could make.
 func TestSchemaValidatorCatchesMistakes(t *testing.T) {
 	cfg := loadConfig(t, allTargetsConfig)
-	emitted, err := Render(cfg, []string{config.TargetKarpenter, config.TargetCrossplaneGKEOnAWS, config.TargetCAPA, config.TargetConfigConnector})
+	emitted, err := nodepool.Render(cfg, []string{config.TargetKarpenter, config.TargetCrossplaneGKEOnAWS, config.TargetCAPA, config.TargetConfigConnector})
 	if err != nil {
 		t.Fatal(err)
 	}

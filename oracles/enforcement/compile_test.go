@@ -1,4 +1,4 @@
-package enforcement
+package enforcement_test
 
 import (
 	"testing"
@@ -6,6 +6,9 @@ import (
 	"github.com/google/cel-go/cel"
 	plugincel "k8s.io/apiserver/pkg/admission/plugin/cel"
 	"k8s.io/apiserver/pkg/cel/environment"
+
+	"github.com/isolate-workloads/isolate-workloads/enforcement"
+	"github.com/isolate-workloads/isolate-workloads/internal/policytest"
 )
 
 // expression is a CEL expression as the admission plugin's compiler takes it.
@@ -23,8 +26,8 @@ func (e expression) ReturnTypes() []*cel.Type { return []*cel.Type{e.returns} }
 // policy is checked against. The object is untyped here; the real API server
 // tests type-check against the Pod schema.
 func TestExpressionsCompile(t *testing.T) {
-	cfg := testConfig(t)
-	policy := Policy(cfg, cfg.Pools()[0])
+	cfg := policytest.Config(t)
+	policy := enforcement.Policy(cfg, cfg.Pools()[0])
 	compiler, err := plugincel.NewCompositedCompiler(environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion()))
 	if err != nil {
 		t.Fatal(err)
@@ -41,11 +44,10 @@ func TestExpressionsCompile(t *testing.T) {
 	for _, v := range policy.Spec.Variables {
 		check("variable "+v.Name, compiler.CompileAndStoreVariable(expression{name: v.Name, text: v.Expression, returns: cel.AnyType}, plugincel.OptionalVariableDeclarations{}, environment.NewExpressions))
 	}
-	for i, v := range policy.Spec.Validations {
+	for _, v := range policy.Spec.Validations {
 		check("validation expression", compiler.CompileCELExpression(expression{text: v.Expression, returns: cel.BoolType}, plugincel.OptionalVariableDeclarations{}, environment.NewExpressions))
 		if v.MessageExpression != "" {
 			check("validation messageExpression", compiler.CompileCELExpression(expression{text: v.MessageExpression, returns: cel.StringType}, plugincel.OptionalVariableDeclarations{}, environment.NewExpressions))
 		}
-		_ = i
 	}
 }

@@ -3,7 +3,6 @@ package enforcement_test
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -22,6 +21,7 @@ import (
 
 	"github.com/isolate-workloads/isolate-workloads/audit"
 	"github.com/isolate-workloads/isolate-workloads/enforcement"
+	"github.com/isolate-workloads/isolate-workloads/internal/policytest"
 )
 
 // inProcessPolicy evaluates the policy with the admission plugin's own
@@ -89,26 +89,23 @@ func (p *inProcessPolicy) decide(t testing.TB, ns string, pod *corev1.Pod) ([]st
 }
 
 // TestInProcessAgreesWithAudit is the agreement test of the API server
-// tests, evaluated in process: quick, and run where no control plane is built.
+// tests (TestPolicyOnAPIServer in the main module's enforcement package),
+// evaluated in process: quick, and run where no control plane is built.
 func TestInProcessAgreesWithAudit(t *testing.T) {
-	cfg := loadConfig(t, clusterConfig)
+	cfg := policytest.Config(t)
 	p := newInProcessPolicy(t, enforcement.Policy(cfg, cfg.Pools()[0]))
 	auditor := audit.NewAuditor(cfg)
-	specs := agreementTable()
-	rng := rand.New(rand.NewPCG(13, 2026))
-	for range 300 {
-		specs = append(specs, randomPodSpec(rng))
-	}
+	specs := policytest.AgreementSpecs()
 	denied := 0
 	for i, spec := range specs {
 		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("agree-%d", i)}, Spec: spec}
-		auditSays, reasons := auditDecision(t, auditor, pod)
-		msgs, err := p.decide(t, appsNS, pod)
+		auditSays, reasons := policytest.AuditDecision(t, auditor, pod)
+		msgs, err := p.decide(t, policytest.Namespace, pod)
 		if err != nil {
-			t.Fatalf("row %d: %v\n%s", i, err, describe(spec))
+			t.Fatalf("row %d: %v\n%s", i, err, policytest.Describe(spec))
 		}
 		if policySays := len(msgs) > 0; policySays != auditSays {
-			t.Errorf("row %d: the audit says %v, the policy says %v (%q)\n%s", i, auditSays, policySays, msgs, describe(spec))
+			t.Errorf("row %d: the audit says %v, the policy says %v (%q)\n%s", i, auditSays, policySays, msgs, policytest.Describe(spec))
 			continue
 		}
 		if auditSays {

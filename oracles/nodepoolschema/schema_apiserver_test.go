@@ -1,4 +1,4 @@
-package nodepool
+package nodepoolschema
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/isolate-workloads/isolate-workloads/config"
 	"github.com/isolate-workloads/isolate-workloads/internal/testcluster"
+	"github.com/isolate-workloads/isolate-workloads/nodepool"
 )
 
 // TestAPIServerJudgesEmittedObjects is the second schema oracle: a real
@@ -19,7 +20,7 @@ import (
 func TestAPIServerJudgesEmittedObjects(t *testing.T) {
 	c := testcluster.Start(t)
 	for _, f := range schemaFiles {
-		data, err := os.ReadFile(filepath.Join("..", "testdata", "schemas", f))
+		data, err := os.ReadFile(filepath.Join(schemaDir, f))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -29,7 +30,7 @@ func TestAPIServerJudgesEmittedObjects(t *testing.T) {
 
 	cfg := loadConfig(t, allTargetsConfig)
 	targets := []string{config.TargetKarpenter, config.TargetConfigConnector, config.TargetCrossplaneGKEOnAWS, config.TargetCAPA}
-	emitted, err := Render(cfg, targets)
+	emitted, err := nodepool.Render(cfg, targets)
 	if err != nil {
 		t.Fatal(err)
 	}
