@@ -45,8 +45,9 @@ image: dist ## Build the container image $(IMAGE).
 ##@ Run
 
 .PHONY: example
-example: build $(TOOLS)/kustomize ## Run the example end to end with real kustomize (exec function, no container engine).
+example: build $(TOOLS)/kustomize ## Run the examples end to end with real kustomize (exec function, no container engine).
 	kustomize build --enable-alpha-plugins --enable-exec examples/kustomization/exec
+	PATH="$(CURDIR)/bin:$$PATH" kustomize build --enable-alpha-plugins --enable-exec examples/multi-tenant
 
 ##@ Test
 

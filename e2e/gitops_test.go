@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -76,17 +77,30 @@ func TestArgoCDPlugin(t *testing.T) {
 	}
 	parseFile(t, filepath.Join(dir, "repo-server-patch.yaml"))
 
-	all := append(command[1:], args...)
-	cmd := exec.Command(lookPathIn(t, command[0], pipelineDirs(tool(t, "kustomize"))), all...)
-	cmd.Dir = filepath.Join(repoRoot, appPath)
-	cmd.Env = pipelinePath(t)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("generate: %v\n%s", err, stderrOf(err))
-	}
-	want := readFile(t, filepath.Join(repoRoot, "examples", "kustomization", "expected.yaml"))
-	if string(out) != want {
-		t.Errorf("the plugin's output differs from examples/kustomization/expected.yaml:\n%s", out)
+	// The Application's app, and the multi-tenant example as another
+	// Application's path: its transformer names the binary by bare name too.
+	generate := lookPathIn(t, command[0], pipelineDirs(tool(t, "kustomize")))
+	all := slices.Concat(command[1:], args)
+	for _, app := range []struct {
+		path, expected string
+		assert         func(t *testing.T, output string)
+	}{
+		{appPath, filepath.Join("examples", "kustomization", "expected.yaml"), assertIsolatedExample},
+		{multiTenantExample, filepath.Join(multiTenantExample, "expected.yaml"), assertMultiTenantExample},
+	} {
+		t.Run(filepath.Base(app.path), func(t *testing.T) {
+			cmd := exec.Command(generate, all...)
+			cmd.Dir = filepath.Join(repoRoot, app.path)
+			cmd.Env = pipelinePath(t)
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("generate: %v\n%s", err, stderrOf(err))
+			}
+			if string(out) != readFile(t, filepath.Join(repoRoot, app.expected)) {
+				t.Errorf("the plugin's output differs from %s:\n%s", app.expected, out)
+			}
+			app.assert(t, string(out))
+		})
 	}
 }
 
@@ -94,18 +108,29 @@ func TestArgoCDPlugin(t *testing.T) {
 // produces what is committed in the directory Flux reconciles.
 func TestFluxRender(t *testing.T) {
 	dir := filepath.Join(repoRoot, "examples", "flux")
-	out := t.TempDir()
-	cmd := exec.Command(filepath.Join(dir, "render.sh"), filepath.Join("examples", "flux", "app"), out)
-	cmd.Dir = repoRoot
-	cmd.Env = pipelinePath(t)
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("render.sh: %v\n%s", err, msg)
+	// Flux's app, and the multi-tenant example rendered by the same script.
+	for _, app := range []struct {
+		path, committed string
+		assert          func(t *testing.T, output string)
+	}{
+		{filepath.Join("examples", "flux", "app"), filepath.Join("examples", "flux", "rendered", "manifests.yaml"), assertIsolatedExample},
+		{multiTenantExample, filepath.Join(multiTenantExample, "expected.yaml"), assertMultiTenantExample},
+	} {
+		t.Run(filepath.Base(app.path), func(t *testing.T) {
+			out := t.TempDir()
+			cmd := exec.Command(filepath.Join(dir, "render.sh"), app.path, out)
+			cmd.Dir = repoRoot
+			cmd.Env = pipelinePath(t)
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("render.sh: %v\n%s", err, msg)
+			}
+			got := readFile(t, filepath.Join(out, "manifests.yaml"))
+			if got != readFile(t, filepath.Join(repoRoot, app.committed)) {
+				t.Errorf("rendered output differs from the committed %s; render it again:\n%s", app.committed, got)
+			}
+			app.assert(t, got)
+		})
 	}
-	got := readFile(t, filepath.Join(out, "manifests.yaml"))
-	if committed := readFile(t, filepath.Join(dir, "rendered", "manifests.yaml")); got != committed {
-		t.Errorf("rendered output differs from the committed examples/flux/rendered/manifests.yaml; rerun render.sh:\n%s", got)
-	}
-	assertIsolatedExample(t, got)
 
 	var kustomizationPath string
 	for _, o := range parseFile(t, filepath.Join(dir, "flux-kustomization.yaml")) {

@@ -9,16 +9,32 @@ import (
 
 var kptExample = filepath.Join(repoRoot, "examples", "kpt")
 
-// execPackage copies the kpt example and points its mutator at the built
-// binary, since no container engine runs on CI machines.
+// kptPackages are the examples that are kpt packages, each with the check of
+// its intent on the files kpt rendered.
+var kptPackages = []struct {
+	dir    string
+	assert func(t *testing.T, rendered string)
+}{
+	{kptExample, assertIsolatedExample},
+	{filepath.Join(repoRoot, multiTenantExample), assertMultiTenantExample},
+}
+
+// execPackage is execPackageOf the kpt example.
 func execPackage(t *testing.T) string {
 	t.Helper()
-	dir := copyDir(t, kptExample)
+	return execPackageOf(t, kptExample)
+}
+
+// execPackageOf copies a kpt example and points its mutator at the built
+// binary, since no container engine runs on CI machines.
+func execPackageOf(t *testing.T, example string) string {
+	t.Helper()
+	dir := copyDir(t, example)
 	kptfile := filepath.Join(dir, "Kptfile")
 	content := readFile(t, kptfile)
 	rewritten := strings.Replace(content, "- image: ghcr.io/isolate-workloads/isolate-workloads:v0.1.0", "- exec: "+binary, 1)
 	if rewritten == content {
-		t.Fatal("the Kptfile of examples/kpt no longer names the image this test replaces")
+		t.Fatalf("the Kptfile of %s no longer names the image this test replaces", example)
 	}
 	if err := os.WriteFile(kptfile, []byte(rewritten), 0o644); err != nil {
 		t.Fatal(err)
@@ -26,41 +42,62 @@ func execPackage(t *testing.T) string {
 	return dir
 }
 
-// assertExpected compares every file of .expected with the rendered package.
+// assertExpected is assertExpectedOf the kpt example.
 func assertExpected(t *testing.T, dir string) {
 	t.Helper()
-	entries, err := os.ReadDir(filepath.Join(kptExample, ".expected"))
+	assertExpectedOf(t, kptExample, dir)
+}
+
+// assertExpectedOf compares every file of the example's .expected with the
+// rendered package, and returns those rendered files as one YAML stream.
+func assertExpectedOf(t *testing.T, example, dir string) string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(example, ".expected"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	var rendered []string
 	for _, e := range entries {
-		want := readFile(t, filepath.Join(kptExample, ".expected", e.Name()))
-		if got := readFile(t, filepath.Join(dir, e.Name())); got != want {
-			t.Errorf("%s differs from .expected/%s:\n%s", e.Name(), e.Name(), got)
+		want := readFile(t, filepath.Join(example, ".expected", e.Name()))
+		got := readFile(t, filepath.Join(dir, e.Name()))
+		if got != want {
+			t.Errorf("%s differs from %s/.expected/%s:\n%s", e.Name(), filepath.Base(example), e.Name(), got)
 		}
+		rendered = append(rendered, got)
 	}
+	return strings.Join(rendered, "\n---\n")
 }
 
-// TestKptRender renders the example twice with real kpt: the second render
-// must leave every file as the first one wrote it.
+// TestKptRender renders each example package twice with real kpt: the
+// second render must leave every file as the first one wrote it.
 func TestKptRender(t *testing.T) {
 	kpt := tool(t, "kpt")
 	tool(t, "git") // kpt refuses to run without it
-	dir := execPackage(t)
-	for i := 0; i < 2; i++ {
-		run(t, dir, kpt, "fn", "render", dir, "--allow-exec")
-		assertExpected(t, dir)
+	for _, pkg := range kptPackages {
+		t.Run(filepath.Base(pkg.dir), func(t *testing.T) {
+			dir := execPackageOf(t, pkg.dir)
+			var rendered string
+			for i := 0; i < 2; i++ {
+				run(t, dir, kpt, "fn", "render", dir, "--allow-exec")
+				rendered = assertExpectedOf(t, pkg.dir, dir)
+			}
+			pkg.assert(t, rendered)
+		})
 	}
-	assertIsolatedExample(t, readFile(t, filepath.Join(dir, "workloads.yaml")))
 }
 
-// TestKptEvalFnConfig runs `kpt fn eval --exec --fn-config` on the package.
+// TestKptEvalFnConfig runs `kpt fn eval --exec --fn-config` on each example
+// package.
 func TestKptEvalFnConfig(t *testing.T) {
 	kpt := tool(t, "kpt")
 	tool(t, "git")
-	dir := copyDir(t, kptExample)
-	run(t, dir, kpt, "fn", "eval", dir, "--exec", binary, "--fn-config", filepath.Join(dir, "isolation.yaml"))
-	assertExpected(t, dir)
+	for _, pkg := range kptPackages {
+		t.Run(filepath.Base(pkg.dir), func(t *testing.T) {
+			dir := copyDir(t, pkg.dir)
+			run(t, dir, kpt, "fn", "eval", dir, "--exec", binary, "--fn-config", filepath.Join(dir, "isolation.yaml"))
+			pkg.assert(t, assertExpectedOf(t, pkg.dir, dir))
+		})
+	}
 }
 
 // TestKptEvalConfigMap uses the imperative shortcut: kpt turns `-- k=v` into

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -16,4 +17,22 @@ func TestKustomizeExec(t *testing.T) {
 		t.Errorf("kustomize build output differs from examples/kustomization/expected.yaml:\n%s", got)
 	}
 	assertIsolatedExample(t, got)
+}
+
+// TestKustomizeMultiTenant builds the multi-tenant example as the README
+// says, with the function on PATH (its transformer names it by bare name),
+// and compares the output with the checked-in expected.yaml.
+func TestKustomizeMultiTenant(t *testing.T) {
+	cmd := exec.Command(tool(t, "kustomize"), "build", "--enable-alpha-plugins", "--enable-exec", multiTenantExample)
+	cmd.Dir = repoRoot
+	cmd.Env = pipelinePath(t)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("kustomize build: %v\n%s", err, stderrOf(err))
+	}
+	want := readFile(t, filepath.Join(repoRoot, multiTenantExample, "expected.yaml"))
+	if got := string(out); got != want {
+		t.Errorf("kustomize build output differs from %s/expected.yaml:\n%s", multiTenantExample, got)
+	}
+	assertMultiTenantExample(t, string(out))
 }
