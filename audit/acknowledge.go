@@ -75,6 +75,13 @@ func (a *Auditor) privilegedFinding(check string, w Workload, path, msg, advice 
 	f := Finding{Check: check, Severity: severity, Object: w.Object, Field: path, Message: msg + ". " + advice}
 	ack := w.Acknowledgement
 	switch {
+	case ack.Honoured() && check == CheckPrivilegedTolerating && !a.policyHonours(w.Object.GetNamespace()):
+		where := "in no namespace"
+		if len(a.PolicyNamespaces) > 0 {
+			where = "only in namespace " + strings.Join(a.PolicyNamespaces, ", ")
+		}
+		f.Message = fmt.Sprintf("%s. It is acknowledged in %s, but the admission policy honours acknowledgements %s (spec.enforcement.acknowledgedNamespaces), so it would deny these pods: add namespace %q there, or drop the privileges",
+			msg, ack.Source, where, w.Object.GetNamespace())
 	case ack.Honoured():
 		f.Severity = config.SeverityInfo
 		f.Acknowledged = true
@@ -84,6 +91,12 @@ func (a *Auditor) privilegedFinding(check string, w Workload, path, msg, advice 
 			f.Message, ack.Source, AcknowledgedLabel, AcknowledgedReasonAnnotation)
 	}
 	return f, true
+}
+
+// policyHonours reports whether the admission policy, if the config has
+// one, honours an acknowledgement in the namespace.
+func (a *Auditor) policyHonours(namespace string) bool {
+	return !a.Enforced || slices.Contains(a.PolicyNamespaces, namespace)
 }
 
 // Tags are the result tags of a finding: its check, and whether it was

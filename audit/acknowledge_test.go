@@ -85,3 +85,43 @@ func TestChecksAreTheConfigs(t *testing.T) {
 		t.Errorf("audit.Checks %v, config.AuditChecks %v", Checks, config.AuditChecks())
 	}
 }
+
+// TestAcknowledgementOutsidePolicyNamespaces: under spec.enforcement, an
+// acknowledgement counts only where the admission policy honours it, or the
+// run would pass workloads whose pods the cluster then denies.
+func TestAcknowledgementOutsidePolicyNamespaces(t *testing.T) {
+	ack := Acknowledgement{Labelled: true, Reason: "reads /var/log", Source: "spec.audit.acknowledge[0]"}
+	for _, tc := range []struct {
+		name         string
+		enforced     bool
+		namespaces   []string
+		namespace    string
+		check        string
+		acknowledged bool
+	}{
+		{"no-enforcement", false, nil, "logging", CheckPrivilegedTolerating, true},
+		{"honoured-namespace", true, []string{"kube-system", "logging"}, "logging", CheckPrivilegedTolerating, true},
+		{"other-namespace", true, []string{"kube-system"}, "logging", CheckPrivilegedTolerating, false},
+		{"no-namespace-honoured", true, []string{}, "kube-system", CheckPrivilegedTolerating, false},
+		// The policy has no rule about shared nodes.
+		{"shared-nodes-check", true, []string{"kube-system"}, "logging", CheckPrivilegedOnSharedNodes, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := &Auditor{Severity: config.Audit{}.Severities(), Enforced: tc.enforced, PolicyNamespaces: tc.namespaces}
+			obj := fn.NewEmptyKubeObject()
+			if err := obj.SetNamespace(tc.namespace); err != nil {
+				t.Fatal(err)
+			}
+			f, ok := a.privilegedFinding(tc.check, Workload{Object: obj, Acknowledgement: ack}, "spec", "has elevated privileges", "Drop them")
+			if !ok {
+				t.Fatal("no finding")
+			}
+			if f.Acknowledged != tc.acknowledged || (f.Severity == config.SeverityInfo) != tc.acknowledged {
+				t.Errorf("acknowledged %v with severity %s, want acknowledged %v", f.Acknowledged, f.Severity, tc.acknowledged)
+			}
+			if !tc.acknowledged && !strings.Contains(f.Message, "would deny these pods") {
+				t.Errorf("the message must say the policy denies them: %s", f.Message)
+			}
+		})
+	}
+}

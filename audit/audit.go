@@ -65,6 +65,10 @@ type Auditor struct {
 	Severity   map[string]config.Severity
 	Pools      []Pool
 	SystemPool bool
+	// Enforced is set with spec.enforcement, whose admission policy honours
+	// privilege acknowledgements in PolicyNamespaces only.
+	Enforced         bool
+	PolicyNamespaces []string
 }
 
 // Pool is a dedicated pool and where the config defines it, which the
@@ -77,6 +81,9 @@ type Pool struct {
 // NewAuditor takes the severities and the pools from a defaulted config.
 func NewAuditor(cfg *config.WorkloadIsolation) *Auditor {
 	a := &Auditor{Severity: cfg.Spec.Audit.Severities(), SystemPool: cfg.Spec.SystemNodePool != nil}
+	if e := cfg.Spec.Enforcement; e != nil {
+		a.Enforced, a.PolicyNamespaces = true, e.AcknowledgedNamespaces
+	}
 	for i, p := range placement.PoolsOf(cfg) {
 		a.Pools = append(a.Pools, Pool{Pool: p, Path: cfg.Pools()[i].Path})
 	}
