@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"math/rand"
-	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -193,12 +191,7 @@ spec:
 // its pool's, an unselected one on exactly the shared nodes.
 func TestSchedulingTruthTwoPools(t *testing.T) {
 	const workloads = 60
-	seed := time.Now().UnixNano()
-	if s := strings.TrimSpace(os.Getenv("SCHEDULING_TRUTH_SEED")); s != "" {
-		seed, _ = strconv.ParseInt(s, 10, 64)
-	}
-	t.Logf("seed %d (rerun with SCHEDULING_TRUTH_SEED=%d)", seed, seed)
-	rng := rand.New(rand.NewSource(seed))
+	rng := propertyRand(t)
 
 	type workload struct {
 		original  corev1.Pod
@@ -292,18 +285,11 @@ func TestSchedulingTruthTwoPools(t *testing.T) {
 	t.Logf("workloads: %v", counts)
 	c.Apply(t, agents)
 
-	testcluster.WaitFor(t, 2*time.Minute, "every pod bound or unschedulable", func(ctx context.Context) (bool, error) {
-		for _, w := range ws {
-			p, err := c.Client.CoreV1().Pods("pools").Get(ctx, w.original.Name, metav1.GetOptions{})
-			if err != nil {
-				return false, err
-			}
-			if p.Spec.NodeName == "" && !unschedulable(p) {
-				return false, nil
-			}
-		}
-		return true, nil
-	})
+	var names []string
+	for _, w := range ws {
+		names = append(names, w.original.Name)
+	}
+	settled := settledPods(t, c, "pools", names)
 	// fits is the scheduler's filter for taints and node affinity.
 	fits := func(spec corev1.PodSpec, node *corev1.Node) bool {
 		_, untolerated := corev1helpers.FindMatchingUntoleratedTaint(klog.Background(), node.Spec.Taints, spec.Tolerations, doNotSchedule, false)
@@ -311,10 +297,7 @@ func TestSchedulingTruthTwoPools(t *testing.T) {
 		return !untolerated && ok && err == nil
 	}
 	for _, w := range ws {
-		p, err := c.Client.CoreV1().Pods("pools").Get(context.Background(), w.original.Name, metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := settled[w.original.Name]
 		spec, _ := yaml.Marshal(w.original.Spec)
 		sel, node := w.selection, nodes[p.Spec.NodeName]
 		what := fmt.Sprintf("%s (select=%q)", p.Name, sel.label)
@@ -326,8 +309,11 @@ func TestSchedulingTruthTwoPools(t *testing.T) {
 				t.Errorf("%s is Pending for another reason than its node affinity: %s", what, msg)
 			}
 		case !w.accepted:
-			// Tolerations alone cannot keep a pod off the shared nodes, so
-			// "would stay Pending" is a claim about the pool only.
+			// Known product issue, logged until it is fixed: PlanFor
+			// (placement/plan.go) refuses any placement whose pod cannot
+			// land on the pool, saying it "would stay Pending"; but
+			// tolerations alone keep no pod off the shared nodes, and the
+			// scheduler binds it there. Then turn this into t.Errorf.
 			if node != nil {
 				t.Logf("known issue: %s is tolerate-only and was refused as \"would stay Pending\", yet the scheduler bound it to %s:\n%s", what, node.Name, spec)
 			}
@@ -377,7 +363,7 @@ func TestSchedulingTruthTwoPools(t *testing.T) {
 		"unselected-agent":   shared,
 	} {
 		var got []string
-		for _, p := range podsBound(t, c, "pools", "app="+app, len(want)) {
+		for _, p := range daemonSetPods(t, c, "pools", app) {
 			got = append(got, p.Spec.NodeName)
 		}
 		sort.Strings(got)
@@ -386,4 +372,26 @@ func TestSchedulingTruthTwoPools(t *testing.T) {
 			t.Errorf("DaemonSet %s runs on\n  %v\nwant\n  %v", app, got, want)
 		}
 	}
+}
+
+// daemonSetPods waits until the DaemonSet controller has created a pod for
+// every node it decided the DaemonSet's pods fit, and the scheduler has
+// bound them all, and returns them.
+func daemonSetPods(t *testing.T, c *testcluster.Cluster, namespace, name string) []corev1.Pod {
+	t.Helper()
+	var pods []corev1.Pod
+	testcluster.WaitFor(t, 2*time.Minute, "the pods of DaemonSet "+name+" bound", func(ctx context.Context) (bool, error) {
+		ds, err := c.Client.AppsV1().DaemonSets(namespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil || ds.Status.ObservedGeneration != ds.Generation {
+			return false, err
+		}
+		l, err := c.Client.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: metav1.FormatLabelSelector(ds.Spec.Selector)})
+		if err != nil {
+			return false, err
+		}
+		pods = l.Items
+		desired := int(ds.Status.DesiredNumberScheduled)
+		return len(pods) == desired && int(ds.Status.CurrentNumberScheduled) == desired && allBound(pods), nil
+	})
+	return pods
 }

@@ -53,12 +53,7 @@ var (
 // values, so a term that no node can satisfy on them is outside its claim.
 func TestSchedulingTruth(t *testing.T) {
 	const workloads = 40
-	seed := time.Now().UnixNano()
-	if s := strings.TrimSpace(os.Getenv("SCHEDULING_TRUTH_SEED")); s != "" {
-		seed, _ = strconv.ParseInt(s, 10, 64)
-	}
-	t.Logf("seed %d (rerun with SCHEDULING_TRUTH_SEED=%d)", seed, seed)
-	rng := rand.New(rand.NewSource(seed))
+	rng := propertyRand(t)
 
 	type workload struct {
 		original corev1.Pod
@@ -120,23 +115,13 @@ func TestSchedulingTruth(t *testing.T) {
 	}
 	t.Logf("%d of %d workloads accepted", accepted, len(ws))
 
-	testcluster.WaitFor(t, 2*time.Minute, "every pod bound or unschedulable", func(ctx context.Context) (bool, error) {
-		for _, w := range ws {
-			p, err := c.Client.CoreV1().Pods("prop").Get(ctx, w.original.Name, metav1.GetOptions{})
-			if err != nil {
-				return false, err
-			}
-			if p.Spec.NodeName == "" && !unschedulable(p) {
-				return false, nil
-			}
-		}
-		return true, nil
-	})
+	var names []string
 	for _, w := range ws {
-		p, err := c.Client.CoreV1().Pods("prop").Get(context.Background(), w.original.Name, metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		names = append(names, w.original.Name)
+	}
+	settled := settledPods(t, c, "prop", names)
+	for _, w := range ws {
+		p := settled[w.original.Name]
 		spec, _ := yaml.Marshal(w.original.Spec)
 		if w.accepted {
 			node := nodes[p.Spec.NodeName]
@@ -156,6 +141,38 @@ func TestSchedulingTruth(t *testing.T) {
 			t.Errorf("%s is Pending for another reason than its node affinity: %s", p.Name, msg)
 		}
 	}
+}
+
+// propertyRand seeds a property test from the clock, or from
+// SCHEDULING_TRUTH_SEED to rerun a failure.
+func propertyRand(t *testing.T) *rand.Rand {
+	seed := time.Now().UnixNano()
+	if s := strings.TrimSpace(os.Getenv("SCHEDULING_TRUTH_SEED")); s != "" {
+		seed, _ = strconv.ParseInt(s, 10, 64)
+	}
+	t.Logf("seed %d (rerun with SCHEDULING_TRUTH_SEED=%d)", seed, seed)
+	return rand.New(rand.NewSource(seed))
+}
+
+// settledPods waits until the scheduler has bound each named pod of
+// namespace or marked it unschedulable, and returns them by name.
+func settledPods(t *testing.T, c *testcluster.Cluster, namespace string, names []string) map[string]*corev1.Pod {
+	t.Helper()
+	pods := map[string]*corev1.Pod{}
+	testcluster.WaitFor(t, 2*time.Minute, "every pod bound or unschedulable", func(ctx context.Context) (bool, error) {
+		for _, name := range names {
+			p, err := c.Client.CoreV1().Pods(namespace).Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return false, err
+			}
+			if p.Spec.NodeName == "" && !unschedulable(p) {
+				return false, nil
+			}
+			pods[name] = p
+		}
+		return true, nil
+	})
+	return pods
 }
 
 // pin adds reqs to every required term (terms are ORed), or makes them the

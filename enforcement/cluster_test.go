@@ -291,12 +291,15 @@ spec:
           - {name: job, image: busybox}
 `
 
-func (c *policyCluster) testIsolatedOutputScheduled(t *testing.T) {
-	items, err := fn.ParseKubeObjects([]byte(isolatedWorkloads))
+// runFunction runs the function on workloads with config, and returns its
+// output items; it fails the test when the function fails.
+func runFunction(t *testing.T, config, workloads string) fn.KubeObjects {
+	t.Helper()
+	items, err := fn.ParseKubeObjects([]byte(workloads))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfgObj, err := fn.ParseKubeObject([]byte(clusterConfig))
+	cfgObj, err := fn.ParseKubeObject([]byte(config))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,9 +307,13 @@ func (c *policyCluster) testIsolatedOutputScheduled(t *testing.T) {
 	if ok, err := transformer.Run(rl); !ok || err != nil {
 		t.Fatalf("the function failed: %v %v", err, rl.Results)
 	}
+	return rl.Items
+}
+
+func (c *policyCluster) testIsolatedOutputScheduled(t *testing.T) {
 	var docs []string
 	var cronJob *fn.KubeObject
-	for _, o := range rl.Items {
+	for _, o := range runFunction(t, clusterConfig, isolatedWorkloads) {
 		docs = append(docs, o.String())
 		if o.GetKind() == "CronJob" {
 			cronJob = o
@@ -735,21 +742,9 @@ spec:
 // tenant-b is denied by tenant-a's policy; a privileged pod tolerating
 // tenant-b's taints is denied by tenant-b's.
 func TestTwoPoolPoliciesOnAPIServer(t *testing.T) {
-	items, err := fn.ParseKubeObjects([]byte(twoPoolWorkloads))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfgObj, err := fn.ParseKubeObject([]byte(twoPoolConfig))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rl := &fn.ResourceList{Items: items, FunctionConfig: cfgObj}
-	if ok, err := transformer.Run(rl); !ok || err != nil {
-		t.Fatalf("the function failed: %v %v", err, rl.Results)
-	}
 	var docs, admission []string
 	templates := map[string]corev1.PodTemplateSpec{}
-	for _, o := range rl.Items {
+	for _, o := range runFunction(t, twoPoolConfig, twoPoolWorkloads) {
 		docs = append(docs, o.String())
 		switch o.GetKind() {
 		case "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding":
@@ -799,7 +794,7 @@ func TestTwoPoolPoliciesOnAPIServer(t *testing.T) {
 	}
 	for _, ns := range []string{"team-a", "team-b"} {
 		policy := "isolate-workloads-tenant-" + strings.TrimPrefix(ns, "team-")
-		testcluster.WaitFor(t, time.Minute, "policy "+policy+" to take effect", func(ctx context.Context) (bool, error) {
+		testcluster.WaitFor(t, time.Minute, "policy "+policy+" to deny a privileged pod tolerating its pool", func(ctx context.Context) (bool, error) {
 			err := c.dryRunCreate(ctx, c.Client, appsNS, privileged("probe", ns))
 			return err != nil && strings.Contains(err.Error(), "'"+policy+"'"), nil
 		})
