@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand"
 	"os"
 	"strconv"
@@ -52,12 +53,7 @@ var (
 // values, so a term that no node can satisfy on them is outside its claim.
 func TestSchedulingTruth(t *testing.T) {
 	const workloads = 40
-	seed := time.Now().UnixNano()
-	if s := strings.TrimSpace(os.Getenv("SCHEDULING_TRUTH_SEED")); s != "" {
-		seed, _ = strconv.ParseInt(s, 10, 64)
-	}
-	t.Logf("seed %d (rerun with SCHEDULING_TRUTH_SEED=%d)", seed, seed)
-	rng := rand.New(rand.NewSource(seed))
+	rng := propertyRand(t)
 
 	type workload struct {
 		original corev1.Pod
@@ -69,7 +65,7 @@ func TestSchedulingTruth(t *testing.T) {
 		pod := corev1.Pod{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
 			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("w-%02d", i), Namespace: "prop"},
-			Spec:       randomPlacement(rng),
+			Spec:       randomPlacement(rng, onePoolSpace),
 		}
 		pod.Spec.Containers = []corev1.Container{{Name: "c", Image: "registry.k8s.io/pause:3.10"}}
 		in, err := yaml.Marshal(pod)
@@ -84,7 +80,7 @@ func TestSchedulingTruth(t *testing.T) {
 			}
 			naive := pod.DeepCopy()
 			naive.Spec.Tolerations = append(naive.Spec.Tolerations, corev1.Toleration{Key: "pool", Operator: corev1.TolerationOpEqual, Value: "v", Effect: corev1.TaintEffectNoSchedule})
-			pinToPool(&naive.Spec)
+			pin(&naive.Spec, corev1.NodeSelectorRequirement{Key: "pool", Operator: corev1.NodeSelectorOpIn, Values: []string{"v"}})
 			if w.applied, err = yaml.Marshal(naive); err != nil {
 				t.Fatal(err)
 			}
@@ -119,23 +115,13 @@ func TestSchedulingTruth(t *testing.T) {
 	}
 	t.Logf("%d of %d workloads accepted", accepted, len(ws))
 
-	testcluster.WaitFor(t, 2*time.Minute, "every pod bound or unschedulable", func(ctx context.Context) (bool, error) {
-		for _, w := range ws {
-			p, err := c.Client.CoreV1().Pods("prop").Get(ctx, w.original.Name, metav1.GetOptions{})
-			if err != nil {
-				return false, err
-			}
-			if p.Spec.NodeName == "" && !unschedulable(p) {
-				return false, nil
-			}
-		}
-		return true, nil
-	})
+	var names []string
 	for _, w := range ws {
-		p, err := c.Client.CoreV1().Pods("prop").Get(context.Background(), w.original.Name, metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		names = append(names, w.original.Name)
+	}
+	settled := settledPods(t, c, "prop", names)
+	for _, w := range ws {
+		p := settled[w.original.Name]
 		spec, _ := yaml.Marshal(w.original.Spec)
 		if w.accepted {
 			node := nodes[p.Spec.NodeName]
@@ -157,11 +143,42 @@ func TestSchedulingTruth(t *testing.T) {
 	}
 }
 
-// pinToPool adds the requirement pool In [v] to every required term (terms
-// are ORed), or makes it the only term: what isolating would do, had the
-// function not refused. The nodeSelector stays as it is.
-func pinToPool(spec *corev1.PodSpec) {
-	req := corev1.NodeSelectorRequirement{Key: "pool", Operator: corev1.NodeSelectorOpIn, Values: []string{"v"}}
+// propertyRand seeds a property test from the clock, or from
+// SCHEDULING_TRUTH_SEED to rerun a failure.
+func propertyRand(t *testing.T) *rand.Rand {
+	seed := time.Now().UnixNano()
+	if s := strings.TrimSpace(os.Getenv("SCHEDULING_TRUTH_SEED")); s != "" {
+		seed, _ = strconv.ParseInt(s, 10, 64)
+	}
+	t.Logf("seed %d (rerun with SCHEDULING_TRUTH_SEED=%d)", seed, seed)
+	return rand.New(rand.NewSource(seed))
+}
+
+// settledPods waits until the scheduler has bound each named pod of
+// namespace or marked it unschedulable, and returns them by name.
+func settledPods(t *testing.T, c *testcluster.Cluster, namespace string, names []string) map[string]*corev1.Pod {
+	t.Helper()
+	pods := map[string]*corev1.Pod{}
+	testcluster.WaitFor(t, 2*time.Minute, "every pod bound or unschedulable", func(ctx context.Context) (bool, error) {
+		for _, name := range names {
+			p, err := c.Client.CoreV1().Pods(namespace).Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return false, err
+			}
+			if p.Spec.NodeName == "" && !unschedulable(p) {
+				return false, nil
+			}
+			pods[name] = p
+		}
+		return true, nil
+	})
+	return pods
+}
+
+// pin adds reqs to every required term (terms are ORed), or makes them the
+// only term: what isolating would do, had the function not refused. The
+// nodeSelector stays as it is.
+func pin(spec *corev1.PodSpec, reqs ...corev1.NodeSelectorRequirement) {
 	if spec.Affinity == nil {
 		spec.Affinity = &corev1.Affinity{}
 	}
@@ -174,7 +191,7 @@ func pinToPool(spec *corev1.PodSpec) {
 	}
 	terms := na.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms
 	for i := range terms {
-		terms[i].MatchExpressions = append(terms[i].MatchExpressions, req)
+		terms[i].MatchExpressions = append(terms[i].MatchExpressions, reqs...)
 	}
 }
 
@@ -203,20 +220,49 @@ func orDash(s string) string {
 	return s
 }
 
+// placementSpace is what random placements draw from on the pools' own
+// keys: nodeSelectors, requirements (in required and preferred terms) and
+// tolerations, each satisfiable by a pool or not.
+type placementSpace struct {
+	nodeSelectors []map[string]string
+	requirements  []corev1.NodeSelectorRequirement
+	tolerations   []corev1.Toleration
+}
+
+// onePoolSpace is the one-pool property's: the key pool, with the pool's
+// value v and a shared node's value w.
+var onePoolSpace = placementSpace{
+	nodeSelectors: []map[string]string{{"pool": "v"}, {"pool": "w"}},
+	requirements: []corev1.NodeSelectorRequirement{
+		{Key: "pool", Operator: corev1.NodeSelectorOpIn, Values: []string{"v"}},
+		{Key: "pool", Operator: corev1.NodeSelectorOpIn, Values: []string{"w"}},
+		{Key: "pool", Operator: corev1.NodeSelectorOpIn, Values: []string{"v", "w"}},
+		{Key: "pool", Operator: corev1.NodeSelectorOpNotIn, Values: []string{"v"}},
+		{Key: "pool", Operator: corev1.NodeSelectorOpNotIn, Values: []string{"w"}},
+		{Key: "pool", Operator: corev1.NodeSelectorOpExists},
+		{Key: "pool", Operator: corev1.NodeSelectorOpDoesNotExist},
+		{Key: "pool", Operator: corev1.NodeSelectorOpGt, Values: []string{"0"}},
+		{Key: "pool", Operator: corev1.NodeSelectorOpLt, Values: []string{"9"}},
+	},
+	tolerations: []corev1.Toleration{
+		{Operator: corev1.TolerationOpExists},
+		{Key: "pool", Operator: corev1.TolerationOpEqual, Value: "w", Effect: corev1.TaintEffectNoSchedule},
+		{Key: "example.com/spot", Operator: corev1.TolerationOpExists},
+	},
+}
+
 // randomPlacement draws a pod's existing placement constraints.
-func randomPlacement(rng *rand.Rand) corev1.PodSpec {
+func randomPlacement(rng *rand.Rand, space placementSpace) corev1.PodSpec {
 	var spec corev1.PodSpec
 	pick := func(n int) int { return rng.Intn(n) }
-	switch pick(4) {
-	case 0:
-		spec.NodeSelector = map[string]string{"pool": "v"}
-	case 1:
-		spec.NodeSelector = map[string]string{"pool": "w"}
+	// Half of the pods have no nodeSelector.
+	if i := pick(2 * len(space.nodeSelectors)); i < len(space.nodeSelectors) {
+		spec.NodeSelector = maps.Clone(space.nodeSelectors[i])
 	}
 	if pick(3) > 0 {
 		var terms []corev1.NodeSelectorTerm
 		for range 1 + pick(2) {
-			terms = append(terms, randomTerm(rng))
+			terms = append(terms, randomTerm(rng, space))
 		}
 		spec.Affinity = &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{
 			RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{NodeSelectorTerms: terms},
@@ -227,15 +273,10 @@ func randomPlacement(rng *rand.Rand) corev1.PodSpec {
 			spec.Affinity = &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{}}
 		}
 		spec.Affinity.NodeAffinity.PreferredDuringSchedulingIgnoredDuringExecution = []corev1.PreferredSchedulingTerm{{
-			Weight: int32(1 + pick(100)), Preference: corev1.NodeSelectorTerm{MatchExpressions: []corev1.NodeSelectorRequirement{poolRequirement(rng)}},
+			Weight: int32(1 + pick(100)), Preference: corev1.NodeSelectorTerm{MatchExpressions: []corev1.NodeSelectorRequirement{space.requirement(rng)}},
 		}}
 	}
-	tolerations := []corev1.Toleration{
-		{Operator: corev1.TolerationOpExists},
-		{Key: "pool", Operator: corev1.TolerationOpEqual, Value: "w", Effect: corev1.TaintEffectNoSchedule},
-		{Key: "example.com/spot", Operator: corev1.TolerationOpExists},
-	}
-	for _, tol := range tolerations {
+	for _, tol := range space.tolerations {
 		if pick(4) == 0 {
 			spec.Tolerations = append(spec.Tolerations, tol)
 		}
@@ -244,8 +285,8 @@ func randomPlacement(rng *rand.Rand) corev1.PodSpec {
 }
 
 // randomTerm draws a term whose requirements on zone and size hold for one
-// node combination, plus maybe one requirement on the pool's key.
-func randomTerm(rng *rand.Rand) corev1.NodeSelectorTerm {
+// node combination, plus maybe one requirement on a pool's key.
+func randomTerm(rng *rand.Rand, space placementSpace) corev1.NodeSelectorTerm {
 	zone := propertyZones[rng.Intn(len(propertyZones))]
 	size := propertySizes[rng.Intn(len(propertySizes))]
 	req := func(key string, op corev1.NodeSelectorOperator, values ...string) corev1.NodeSelectorRequirement {
@@ -274,24 +315,12 @@ func randomTerm(rng *rand.Rand) corev1.NodeSelectorTerm {
 		term.MatchExpressions = append(term.MatchExpressions, sizeReqs[rng.Intn(len(sizeReqs))])
 	}
 	if rng.Intn(3) > 0 || len(term.MatchExpressions) == 0 {
-		term.MatchExpressions = append(term.MatchExpressions, poolRequirement(rng))
+		term.MatchExpressions = append(term.MatchExpressions, space.requirement(rng))
 	}
 	return term
 }
 
-// poolRequirement draws a requirement on the pool's key, satisfiable by the
-// pool or not.
-func poolRequirement(rng *rand.Rand) corev1.NodeSelectorRequirement {
-	all := []corev1.NodeSelectorRequirement{
-		{Key: "pool", Operator: corev1.NodeSelectorOpIn, Values: []string{"v"}},
-		{Key: "pool", Operator: corev1.NodeSelectorOpIn, Values: []string{"w"}},
-		{Key: "pool", Operator: corev1.NodeSelectorOpIn, Values: []string{"v", "w"}},
-		{Key: "pool", Operator: corev1.NodeSelectorOpNotIn, Values: []string{"v"}},
-		{Key: "pool", Operator: corev1.NodeSelectorOpNotIn, Values: []string{"w"}},
-		{Key: "pool", Operator: corev1.NodeSelectorOpExists},
-		{Key: "pool", Operator: corev1.NodeSelectorOpDoesNotExist},
-		{Key: "pool", Operator: corev1.NodeSelectorOpGt, Values: []string{"0"}},
-		{Key: "pool", Operator: corev1.NodeSelectorOpLt, Values: []string{"9"}},
-	}
-	return all[rng.Intn(len(all))]
+// requirement draws a requirement on a pool's key.
+func (s placementSpace) requirement(rng *rand.Rand) corev1.NodeSelectorRequirement {
+	return s.requirements[rng.Intn(len(s.requirements))]
 }

@@ -156,17 +156,19 @@ func podsBound(t *testing.T, c *testcluster.Cluster, namespace, selector string,
 			return false, err
 		}
 		pods = l.Items
-		if len(pods) != want {
-			return false, nil
-		}
-		for _, p := range pods {
-			if p.Spec.NodeName == "" {
-				return false, nil
-			}
-		}
-		return true, nil
+		return len(pods) == want && allBound(pods), nil
 	})
 	return pods
+}
+
+// allBound reports whether the scheduler has bound every pod.
+func allBound(pods []corev1.Pod) bool {
+	for _, p := range pods {
+		if p.Spec.NodeName == "" {
+			return false
+		}
+	}
+	return true
 }
 
 // isolationConfig is the examples' pool as a config file for verify.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -290,12 +291,15 @@ spec:
           - {name: job, image: busybox}
 `
 
-func (c *policyCluster) testIsolatedOutputScheduled(t *testing.T) {
-	items, err := fn.ParseKubeObjects([]byte(isolatedWorkloads))
+// runFunction runs the function on workloads with config, and returns its
+// output items; it fails the test when the function fails.
+func runFunction(t *testing.T, config, workloads string) fn.KubeObjects {
+	t.Helper()
+	items, err := fn.ParseKubeObjects([]byte(workloads))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfgObj, err := fn.ParseKubeObject([]byte(clusterConfig))
+	cfgObj, err := fn.ParseKubeObject([]byte(config))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,9 +307,13 @@ func (c *policyCluster) testIsolatedOutputScheduled(t *testing.T) {
 	if ok, err := transformer.Run(rl); !ok || err != nil {
 		t.Fatalf("the function failed: %v %v", err, rl.Results)
 	}
+	return rl.Items
+}
+
+func (c *policyCluster) testIsolatedOutputScheduled(t *testing.T) {
 	var docs []string
 	var cronJob *fn.KubeObject
-	for _, o := range rl.Items {
+	for _, o := range runFunction(t, clusterConfig, isolatedWorkloads) {
 		docs = append(docs, o.String())
 		if o.GetKind() == "CronJob" {
 			cronJob = o
@@ -670,4 +678,187 @@ func (c *policyCluster) testAgreesWithAudit(t *testing.T) {
 	if denied == 0 || denied == len(specs) {
 		t.Errorf("%d of %d rows denied: the generator does not exercise both outcomes", denied, len(specs))
 	}
+}
+
+// twoPoolConfig has two tenants' pools with enforcement: each gets a
+// policy of its own. tenant-b's taints include one without a value.
+const twoPoolConfig = `apiVersion: fn.kpt.dev/v1alpha1
+kind: WorkloadIsolation
+metadata:
+  name: tenants
+  annotations:
+    config.kubernetes.io/local-config: "true"
+spec:
+  nodePools:
+  - name: tenant-a
+    taints:
+    - {key: tenant, value: a, effect: NoSchedule}
+    labels: {tenant: a}
+    selectors:
+    - namespace: team-a
+  - name: tenant-b
+    taints:
+    - {key: tenant, value: b, effect: NoSchedule}
+    - {key: gpu, effect: NoExecute}
+    labels: {tenant: b, accelerator: gpu}
+    selectors:
+    - namespace: team-b
+  enforcement:
+    validationActions: [Deny]
+`
+
+// twoPoolWorkloads are one Deployment per tenant.
+const twoPoolWorkloads = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: team-a}
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - {name: app, image: nginx}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: trainer, namespace: team-b}
+spec:
+  selector:
+    matchLabels: {app: trainer}
+  template:
+    metadata:
+      labels: {app: trainer}
+    spec:
+      containers:
+      - {name: app, image: nginx}
+`
+
+// TestTwoPoolPoliciesOnAPIServer applies the function's output for two
+// pools, a policy and a binding for each, and checks that each policy
+// guards its own pool: a pod labelled for tenant-a and pinned to tenant-a
+// is admitted and scheduled there; one labelled for tenant-a but pinned to
+// tenant-b is denied by tenant-a's policy; a privileged pod tolerating
+// tenant-b's taints is denied by tenant-b's.
+func TestTwoPoolPoliciesOnAPIServer(t *testing.T) {
+	var docs, admission []string
+	templates := map[string]corev1.PodTemplateSpec{}
+	for _, o := range runFunction(t, twoPoolConfig, twoPoolWorkloads) {
+		docs = append(docs, o.String())
+		switch o.GetKind() {
+		case "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding":
+			admission = append(admission, o.GetKind()+" "+o.GetName())
+		case "Deployment":
+			var d appsv1.Deployment
+			if err := sigsyaml.Unmarshal([]byte(o.String()), &d); err != nil {
+				t.Fatal(err)
+			}
+			templates[d.Namespace] = d.Spec.Template
+		}
+	}
+	wantAdmission := []string{
+		"ValidatingAdmissionPolicy isolate-workloads-tenant-a", "ValidatingAdmissionPolicy isolate-workloads-tenant-b",
+		"ValidatingAdmissionPolicyBinding isolate-workloads-tenant-a", "ValidatingAdmissionPolicyBinding isolate-workloads-tenant-b",
+	}
+	if slices.Sort(admission); !slices.Equal(admission, wantAdmission) {
+		t.Fatalf("the function emitted %q, want a policy and a binding per pool", admission)
+	}
+
+	c := &policyCluster{Cluster: testcluster.Start(t)}
+	nodes := map[string]string{}
+	for _, p := range []struct {
+		name   string
+		labels map[string]string
+		taints []corev1.Taint
+	}{
+		{"tenant-a", map[string]string{"tenant": "a"}, []corev1.Taint{{Key: "tenant", Value: "a", Effect: corev1.TaintEffectNoSchedule}}},
+		{"tenant-b", map[string]string{"tenant": "b", "accelerator": "gpu"}, []corev1.Taint{
+			{Key: "tenant", Value: "b", Effect: corev1.TaintEffectNoSchedule}, {Key: "gpu", Effect: corev1.TaintEffectNoExecute}}},
+	} {
+		c.CreateNode(t, testcluster.Node{Name: p.name + "-node", Labels: p.labels, Taints: p.taints})
+		nodes[p.name+"-node"] = p.name
+	}
+	c.CreateNode(t, testcluster.Node{Name: "shared-node"})
+	for _, ns := range []string{"team-a", "team-b", appsNS} {
+		c.CreateNamespace(t, ns)
+	}
+	c.Apply(t, []byte(strings.Join(docs, "---\n")))
+
+	// privileged tolerates what the template of namespace ns tolerates, and
+	// nothing else; it has no pool label.
+	privileged := func(name, ns string) *corev1.Pod {
+		pod := rule2BadPod(name)
+		pod.Spec.Tolerations = templates[ns].Spec.Tolerations
+		return pod
+	}
+	for _, ns := range []string{"team-a", "team-b"} {
+		policy := "isolate-workloads-tenant-" + strings.TrimPrefix(ns, "team-")
+		testcluster.WaitFor(t, time.Minute, "policy "+policy+" to deny a privileged pod tolerating its pool", func(ctx context.Context) (bool, error) {
+			err := c.dryRunCreate(ctx, c.Client, appsNS, privileged("probe", ns))
+			return err != nil && strings.Contains(err.Error(), "'"+policy+"'"), nil
+		})
+	}
+
+	// The function's own output: each Deployment's pods are admitted and
+	// scheduled onto their pool's node, with its label.
+	for ns, pool := range map[string]string{"team-a": "tenant-a", "team-b": "tenant-b"} {
+		testcluster.WaitFor(t, 2*time.Minute, "the pod of "+ns+" scheduled", func(ctx context.Context) (bool, error) {
+			pods, err := c.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+			if err != nil || len(pods.Items) == 0 || pods.Items[0].Spec.NodeName == "" {
+				return false, err
+			}
+			p := pods.Items[0]
+			if nodes[p.Spec.NodeName] != pool || p.Labels[enforcement.PoolLabel] != pool {
+				return false, fmt.Errorf("pod %s/%s runs on %s with pool label %q, want pool %s", ns, p.Name, p.Spec.NodeName, p.Labels[enforcement.PoolLabel], pool)
+			}
+			return true, nil
+		})
+	}
+
+	// labelled is a pod with the labels of team-a's template (its pool
+	// label tenant-a) and the scheduling of the template of namespace ns.
+	labelled := func(name, ns string) *corev1.Pod {
+		return &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: templates["team-a"].Labels},
+			Spec: corev1.PodSpec{
+				Tolerations: templates[ns].Spec.Tolerations, Affinity: templates[ns].Spec.Affinity, NodeSelector: templates[ns].Spec.NodeSelector,
+				Containers: []corev1.Container{{Name: "app", Image: "nginx"}},
+			},
+		}
+	}
+	t.Run("labelled tenant-a and pinned to tenant-a is admitted", func(t *testing.T) {
+		created, err := c.Client.CoreV1().Pods(appsNS).Create(context.Background(), labelled("pinned-a", "team-a"), metav1.CreateOptions{})
+		if err != nil {
+			t.Fatalf("denied: %v", err)
+		}
+		testcluster.WaitFor(t, time.Minute, "pod pinned-a scheduled", func(ctx context.Context) (bool, error) {
+			p, err := c.Client.CoreV1().Pods(appsNS).Get(ctx, created.Name, metav1.GetOptions{})
+			return err == nil && p.Spec.NodeName != "", err
+		})
+		if p, _ := c.Client.CoreV1().Pods(appsNS).Get(context.Background(), created.Name, metav1.GetOptions{}); nodes[p.Spec.NodeName] != "tenant-a" {
+			t.Errorf("pod pinned-a runs on %s", p.Spec.NodeName)
+		}
+	})
+	t.Run("labelled tenant-a but pinned to tenant-b is denied by tenant-a's policy", func(t *testing.T) {
+		msg := c.expectDenied(t, appsNS, labelled("pinned-b", "team-b"), "'isolate-workloads-tenant-a'", "[pinned-to-pool]",
+			"labelled isolate-workloads.dev/node-pool=tenant-a", `node pool "tenant-a"`,
+			"does not tolerate the taints tenant=a:NoSchedule", "pins it to the labels tenant=a")
+		if strings.Contains(msg, "isolate-workloads-tenant-b") {
+			t.Errorf("tenant-b's policy denied the pod too: it tolerates tenant-b, but is neither privileged nor labelled for tenant-b:\n%s", msg)
+		}
+	})
+	t.Run("privileged and tolerating tenant-b is denied by tenant-b's policy", func(t *testing.T) {
+		msg := c.expectDenied(t, appsNS, privileged("privileged-b", "team-b"), "'isolate-workloads-tenant-b'", "[privileged-tolerating]",
+			`node pool "tenant-b"`, `container "agent" is privileged`)
+		if strings.Contains(msg, "isolate-workloads-tenant-a") {
+			t.Errorf("tenant-a's policy denied a pod that does not tolerate its taint:\n%s", msg)
+		}
+		// Tolerating tenant-a's taint instead: tenant-a's policy denies.
+		c.expectDenied(t, appsNS, privileged("privileged-a", "team-a"), "'isolate-workloads-tenant-a'", "[privileged-tolerating]", `node pool "tenant-a"`)
+		// Tolerating one of tenant-b's two taints: neither pool's.
+		oneTaint := rule2BadPod("privileged-one-taint")
+		oneTaint.Spec.Tolerations = []corev1.Toleration{{Key: "gpu", Operator: corev1.TolerationOpExists}}
+		c.expectAdmitted(t, appsNS, oneTaint)
+	})
 }
