@@ -309,14 +309,10 @@ func TestSchedulingTruthTwoPools(t *testing.T) {
 				t.Errorf("%s is Pending for another reason than its node affinity: %s", what, msg)
 			}
 		case !w.accepted:
-			// Known product issue, logged until it is fixed: PlanFor
-			// (placement/plan.go) refuses any placement whose pod cannot
-			// land on the pool, saying it "would stay Pending"; but
-			// tolerations alone keep no pod off the shared nodes, and the
-			// scheduler binds it there. Then turn this into t.Errorf.
-			if node != nil {
-				t.Logf("known issue: %s is tolerate-only and was refused as \"would stay Pending\", yet the scheduler bound it to %s:\n%s", what, node.Name, spec)
-			}
+			// Only a pinned workload can stay Pending for its pool: an
+			// unpinned one the pool is out of reach for is left unchanged,
+			// with a warning, and runs elsewhere.
+			t.Errorf("%s is not pinned, yet the function refused it; its spec:\n%s", what, spec)
 		case sel.pinned:
 			if node == nil {
 				t.Errorf("%s was accepted but the scheduler left it Pending (%s); its spec:\n%s", what, scheduledMessage(p), spec)

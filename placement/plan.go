@@ -20,6 +20,10 @@ type Plan struct {
 	Required        RequiredMerge
 	Preferred       PreferredMerge
 	AddNodeSelector map[string]string
+	// Unreachable is set when the workload's own requirements keep it off
+	// the pool and its placement does not pin it: it keeps running
+	// elsewhere, and nothing is planned for it.
+	Unreachable bool
 	// Warnings are problems the plan leaves in place: required terms that
 	// match no node (the pod can use only its other terms), and a NoExecute
 	// toleration that ends. They do not stop the run.
@@ -95,9 +99,17 @@ func PlanFor(s Scheduling, pool Pool, opts Options, path *field.Path) (Plan, fie
 	}
 	after := plan.Apply(s)
 	if f := PoolFit(after, pool); !f.Fits {
+		conflict := fmt.Sprintf("no node of pool %q can satisfy this workload's node affinity and nodeSelector together with the pool's labels %s (%s)",
+			pool.Name, labels.Set(pool.Labels), f.Reasons())
+		// Only a pinned workload is kept off every other node; an unpinned
+		// one still runs where its own requirements allow.
+		if opts.Affinity != config.AffinityRequired && !opts.NodeSelector {
+			return Plan{Unreachable: true, Warnings: field.ErrorList{field.Invalid(conflictPath(f, path), field.OmitValueType{}, fmt.Sprintf(
+				"%s; with nodeAffinity %s it keeps running elsewhere but never on the pool, so it is left unchanged. Remove the contradicting requirement or exclude the workload",
+				conflict, opts.Affinity))}}, nil
+		}
 		errs = append(errs, field.Invalid(conflictPath(f, path), field.OmitValueType{},
-			fmt.Sprintf("no node of pool %q can satisfy this workload's node affinity and nodeSelector together with the pool's labels %s (%s); "+
-				"it would stay Pending. Remove the contradicting requirement or exclude the workload", pool.Name, labels.Set(pool.Labels), f.Reasons())))
+			conflict+"; it would stay Pending. Remove the contradicting requirement or exclude the workload"))
 		return Plan{}, errs
 	}
 	terms := path.Child("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms")

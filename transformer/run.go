@@ -360,7 +360,10 @@ func (r *isolation) auditPlaced(obj *fn.KubeObject, podSpec *yaml.RNode, path *f
 }
 
 func (r *isolation) record(obj *fn.KubeObject, podSpec *yaml.RNode, plan placement.Plan, path *field.Path, choice config.Choice) {
-	if plan.Empty() {
+	switch {
+	case plan.Unreachable:
+		return
+	case plan.Empty():
 		r.stats.alreadyIsolated++
 		return
 	}
