@@ -124,15 +124,15 @@ func (a *Auditor) Run(workloads []Workload) []Finding {
 			}
 			toleration := w.Path.Child("tolerations").Index(tolIndex)
 			switch {
-			case w.Pool != "" && w.Pool != pool.Name:
-				add(CheckCrossPoolTolerations, pool.Name, w.Object, toleration.String(), fmt.Sprintf(
-					"this %s is placed on node pool %q, but it tolerates the taints of node pool %q and its node affinity lets it run there, next to that pool's workloads. "+
-						"Pin it to its pool with nodeAffinity %s, or narrow this toleration", w.Object.GetKind(), w.Pool, pool.Name, config.AffinityRequired))
 			case len(privileges) > 0:
 				addPrivileged(CheckPrivilegedTolerating, pool.Name, w, privileges[0].Field, fmt.Sprintf(
 					"%s tolerates the taints of node pool %q and has elevated privileges (%s): a compromised isolated workload on that pool could take over this pod's node access and credentials",
 					w.Object.GetKind(), pool.Name, Reasons(privileges)), fmt.Sprintf(
 					"Drop the privileges, or narrow %s so it does not tolerate the pool's taints", toleration))
+			case w.Pool != "" && w.Pool != pool.Name:
+				add(CheckCrossPoolTolerations, pool.Name, w.Object, toleration.String(), fmt.Sprintf(
+					"this %s is placed on node pool %q, but it tolerates the taints of node pool %q and its node affinity lets it run there, next to that pool's workloads. "+
+						"Pin it to its pool with nodeAffinity %s, or narrow this toleration", w.Object.GetKind(), w.Pool, pool.Name, config.AffinityRequired))
 			case w.Pool == "":
 				add(CheckWildcardTolerations, pool.Name, w.Object, toleration.String(), fmt.Sprintf(
 					"this toleration tolerates the taints of node pool %q, so this unselected %s can run on the dedicated nodes next to the isolated workloads. "+

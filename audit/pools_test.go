@@ -51,6 +51,10 @@ func TestAuditSeveralPools(t *testing.T) {
 			Spec: corev1.PodSpec{Tolerations: everyTenant, Affinity: pinnedTo("a")}}, nil},
 		{"unpinned-tolerating-both", Workload{Pool: "tenant-a",
 			Spec: corev1.PodSpec{Tolerations: everyTenant}}, []string{"crossPoolTolerations@tenant-b"}},
+		// A privilege finding is an error by default: a warning about the
+		// other pool must not hide it.
+		{"unpinned-privileged-tolerating-both", Workload{Pool: "tenant-a",
+			Spec: corev1.PodSpec{Tolerations: everyTenant, Containers: privileged}}, []string{"privilegedTolerating@tenant-b"}},
 		{"unselected-tolerating-both", Workload{
 			Spec: corev1.PodSpec{Tolerations: everyTenant}}, []string{"wildcardTolerations@tenant-a", "wildcardTolerations@tenant-b"}},
 		{"unselected-pinned-elsewhere", Workload{

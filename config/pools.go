@@ -28,6 +28,8 @@ type Pool struct {
 	SelectorsPath *field.Path
 
 	matcher *selection.Matcher
+	// ownPlacement is set when the pool has a placement of its own.
+	ownPlacement bool
 }
 
 // Pools are the dedicated pools, in config order. They are set by Validate
@@ -44,6 +46,9 @@ type Choice struct {
 	// Selector is the index of the first selector of the pool that matched.
 	Selector  int
 	Placement Placement
+	// OwnPlacement is set when the placement is the selector's or the
+	// pool's own rather than spec.placement.
+	OwnPlacement bool
 }
 
 // Select returns the pool that selects r: ok is false when none does (or r
@@ -57,7 +62,8 @@ func (w *WorkloadIsolation) Select(r selection.Resource) (Choice, bool, error) {
 	for i := range w.pools {
 		p := &w.pools[i]
 		if s := p.matcher.First(r); s >= 0 {
-			matched = append(matched, Choice{Pool: i, Selector: s, Placement: p.placementOf(s)})
+			pl, own := p.placementOf(s)
+			matched = append(matched, Choice{Pool: i, Selector: s, Placement: pl, OwnPlacement: own})
 		}
 	}
 	switch len(matched) {
@@ -76,12 +82,12 @@ func (w *WorkloadIsolation) Select(r selection.Resource) (Choice, bool, error) {
 }
 
 // placementOf is the placement of the workloads the selector picks: the
-// selector's own, else the pool's.
-func (p *Pool) placementOf(selector int) Placement {
+// selector's own, else the pool's; own is false for spec.placement.
+func (p *Pool) placementOf(selector int) (placement Placement, own bool) {
 	if pl := p.Selectors[selector].Placement; pl != nil {
-		return *pl
+		return *pl, true
 	}
-	return p.Placement
+	return p.Placement, p.ownPlacement
 }
 
 // resolvePools builds the pools of either form. Given both, it reports
@@ -112,7 +118,7 @@ func (w *WorkloadIsolation) resolvePools(spec *field.Path) field.ErrorList {
 		p := Pool{NodePool: ps.NodePool, Path: path, Placement: w.Spec.Placement, PlacementPath: spec.Child("placement"),
 			Selectors: ps.Selectors, SelectorsPath: path.Child("selectors")}
 		if ps.Placement != nil {
-			p.Placement, p.PlacementPath = *ps.Placement, path.Child("placement")
+			p.Placement, p.PlacementPath, p.ownPlacement = *ps.Placement, path.Child("placement"), true
 		}
 		w.pools = append(w.pools, p)
 	}

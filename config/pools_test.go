@@ -124,17 +124,18 @@ func TestSelectPlacementPrecedence(t *testing.T) {
 		pool     int
 		selector int
 		want     Placement
+		own      bool
 	}{
-		{"spec-placement", deployment("team-a", "web", nil), 0, 0, Placement{NodeAffinity: AffinityRequired, NodeSelector: true}},
-		{"pool-placement", deployment("team-b", "web", nil), 1, 1, Placement{NodeAffinity: AffinityPreferred, PreferredWeight: ptr(int32(40))}},
-		{"selector-placement", deployment("team-b", "agent", map[string]string{"role": "agent"}), 1, 0, Placement{NodeAffinity: AffinityNone}},
+		{"spec-placement", deployment("team-a", "web", nil), 0, 0, Placement{NodeAffinity: AffinityRequired, NodeSelector: true}, false},
+		{"pool-placement", deployment("team-b", "web", nil), 1, 1, Placement{NodeAffinity: AffinityPreferred, PreferredWeight: ptr(int32(40))}, true},
+		{"selector-placement", deployment("team-b", "agent", map[string]string{"role": "agent"}), 1, 0, Placement{NodeAffinity: AffinityNone}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			c, ok, err := w.Select(tc.resource)
 			require.NoError(t, err)
 			require.True(t, ok)
-			assert.Equal(t, Choice{Pool: tc.pool, Selector: tc.selector, Placement: tc.want}, c)
+			assert.Equal(t, Choice{Pool: tc.pool, Selector: tc.selector, Placement: tc.want, OwnPlacement: tc.own}, c)
 		})
 	}
 }

@@ -340,11 +340,12 @@ func (r *isolation) planWorkload(obj *fn.KubeObject, rn *yaml.RNode, row workloa
 
 // auditPlaced hands a selected workload, as placement leaves it, to the
 // audit when there is something to check: with several pools, whether it
-// also tolerates another pool's taints; with a tolerate-only placement,
-// what it brings onto its own pool. A pinned workload of the only pool is
-// where it belongs, and is not read again.
+// also tolerates another pool's taints; with a tolerate-only placement of a
+// selector or a pool, what it brings onto its own pool. A pinned workload
+// of the only pool is where it belongs, and spec.placement's None has
+// always meant "the config vouches for these", so neither is read again.
 func (r *isolation) auditPlaced(obj *fn.KubeObject, podSpec *yaml.RNode, path *field.Path, after placement.Scheduling, choice config.Choice) {
-	tolerateOnly := choice.Placement.TolerateOnly()
+	tolerateOnly := choice.OwnPlacement && choice.Placement.TolerateOnly()
 	if len(r.pools) == 1 && !tolerateOnly {
 		return
 	}
