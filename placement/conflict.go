@@ -16,12 +16,15 @@ import (
 // class matches the pod's required node affinity and nodeSelector, as the
 // scheduler reads them: the nodeSelector must hold, and at least one term.
 
-// nodeClass is a set of nodes: each meets all the constraints of at least
-// one of its alternatives, and may have any other label.
-type nodeClass [][]constraint
+// nodeClass is a set of nodes: each meets, for every factor, all the
+// constraints of at least one of the factor's alternatives, and may have any
+// other label. The factors stay apart rather than multiplied out, so that
+// the nodes outside many pools cost a search that stops at the first node
+// it finds, not a list of every combination of the pools' labels.
+type nodeClass [][][]constraint
 
 // anyNode is every node.
-var anyNode = nodeClass{nil}
+var anyNode = nodeClass{}
 
 // poolNodes are the nodes that carry every label of the pool.
 func (p Pool) poolNodes() nodeClass {
@@ -29,7 +32,7 @@ func (p Pool) poolNodes() nodeClass {
 	for _, k := range slices.Sorted(maps.Keys(p.Labels)) {
 		cs = append(cs, equalTo(k, p.Labels[k], "the pool's label"))
 	}
-	return nodeClass{cs}
+	return nodeClass{{cs}}
 }
 
 // sharedNodes are the nodes outside the pool: each lacks at least one of the
@@ -41,48 +44,46 @@ func (p Pool) sharedNodes() nodeClass {
 	if len(p.Labels) == 0 {
 		return anyNode // nothing tells the pool's nodes apart
 	}
-	var class nodeClass
+	var lacksOne [][]constraint
 	for _, k := range slices.Sorted(maps.Keys(p.Labels)) {
-		class = append(class, []constraint{{req: corev1.NodeSelectorRequirement{
+		lacksOne = append(lacksOne, []constraint{{req: corev1.NodeSelectorRequirement{
 			Key: k, Operator: corev1.NodeSelectorOpNotIn, Values: []string{p.Labels[k]}}}})
 	}
-	return class
+	return nodeClass{lacksOne}
 }
 
 // outside narrows the class to the nodes of none of the pools.
 func (c nodeClass) outside(pools []Pool) nodeClass {
+	out := slices.Clone(c)
 	for _, p := range pools {
-		c = c.and(p.sharedNodes())
-	}
-	return c
-}
-
-// and is the nodes in both classes: each alternative of one with each of
-// the other.
-func (c nodeClass) and(d nodeClass) nodeClass {
-	var out nodeClass
-	for _, a := range c {
-		for _, b := range d {
-			out = append(out, append(slices.Clone(a), b...))
-		}
+		out = append(out, p.sharedNodes()...)
 	}
 	return out
 }
 
 // admits reports whether some node of the class meets the constraints, and
-// why not (for the first alternative).
+// why not. A factor none of whose alternatives can hold rules every node
+// out, and is looked for first, at every step; then it picks an
+// alternative per factor, depth first.
 func (c nodeClass) admits(cs []constraint) (bool, string) {
-	var why string
-	for i, alt := range c {
-		ok, reason := labelsSatisfiable(append(append([]constraint{}, cs...), alt...))
-		if ok {
-			return true, ""
-		}
-		if i == 0 {
-			why = reason
+	for _, factor := range c {
+		if !slices.ContainsFunc(factor, func(alt []constraint) bool { ok, _ := labelsSatisfiable(slices.Concat(cs, alt)); return ok }) {
+			_, why := labelsSatisfiable(slices.Concat(cs, factor[0]))
+			return false, why
 		}
 	}
-	return false, why
+	if len(c) == 0 {
+		return labelsSatisfiable(cs)
+	}
+	for _, alt := range c[0] {
+		with := slices.Concat(cs, alt)
+		if ok, _ := labelsSatisfiable(with); ok {
+			if ok, _ := c[1:].admits(with); ok {
+				return true, ""
+			}
+		}
+	}
+	return false, "no node meets the constraints of every pool at once"
 }
 
 // Fit says whether a pod can match a node of a class, and what rules it out.
