@@ -62,18 +62,32 @@ func (c nodeClass) outside(pools []Pool) nodeClass {
 }
 
 // admits reports whether some node of the class meets the constraints, and
-// why not. A factor none of whose alternatives can hold rules every node
-// out, and is looked for first, at every step; then it picks an
-// alternative per factor, depth first.
+// why not: the reason of the first alternative of the factor that rules
+// every node out.
 func (c nodeClass) admits(cs []constraint) (bool, string) {
-	for _, factor := range c {
-		if !slices.ContainsFunc(factor, func(alt []constraint) bool { ok, _ := labelsSatisfiable(slices.Concat(cs, alt)); return ok }) {
-			_, why := labelsSatisfiable(slices.Concat(cs, factor[0]))
-			return false, why
-		}
-	}
 	if len(c) == 0 {
 		return labelsSatisfiable(cs)
+	}
+	// A factor none of whose alternatives can hold rules every node out:
+	// look for one at every step, before choosing.
+	for _, factor := range c {
+		var why string
+		for i, alt := range factor {
+			ok, reason := labelsSatisfiable(slices.Concat(cs, alt))
+			if ok {
+				why = ""
+				break
+			}
+			if i == 0 {
+				why = reason
+			}
+		}
+		if why != "" {
+			return false, why
+		}
+		if len(c) == 1 {
+			return true, ""
+		}
 	}
 	for _, alt := range c[0] {
 		with := slices.Concat(cs, alt)
