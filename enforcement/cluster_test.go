@@ -861,4 +861,18 @@ func TestTwoPoolPoliciesOnAPIServer(t *testing.T) {
 		oneTaint.Spec.Tolerations = []corev1.Toleration{{Key: "gpu", Operator: corev1.TolerationOpExists}}
 		c.expectAdmitted(t, appsNS, oneTaint)
 	})
+	t.Run("privileged, labelled and pinned to tenant-b, tolerating every taint is admitted", func(t *testing.T) {
+		// tenant-b's policy pins it to tenant-b's nodes, so tolerating
+		// tenant-a's taint takes it nowhere near tenant-a's workloads.
+		pod := rule2BadPod("privileged-pinned-b")
+		pod.Labels = templates["team-b"].Labels
+		pod.Spec.Affinity, pod.Spec.NodeSelector = templates["team-b"].Spec.Affinity, templates["team-b"].Spec.NodeSelector
+		pod.Spec.Tolerations = []corev1.Toleration{{Operator: corev1.TolerationOpExists}}
+		c.expectAdmitted(t, appsNS, pod)
+		// The same pod labelled for no pool is denied (by both policies;
+		// the API server may name either).
+		unlabelled := pod.DeepCopy()
+		unlabelled.Name, unlabelled.Labels = "privileged-unlabelled", nil
+		c.expectDenied(t, appsNS, unlabelled, "[privileged-tolerating]")
+	})
 }

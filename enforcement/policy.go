@@ -44,6 +44,18 @@ func Policy(cfg *config.WorkloadIsolation, pool config.Pool) *admissionregistrat
 	taints := pool.CoreTaints()
 	guarded := guardedTaints(taints)
 	labelled := labelEquals(PoolLabel, pool.Name)
+	privilegeRule := "variables.labelled || !variables.toleratesPool || variables.acknowledged || size(variables.privileges) == 0"
+	var otherPools []admissionregistrationv1.Variable
+	if others := otherPoolNames(cfg, pool); len(others) > 0 {
+		// The pods labelled for another pool of the config pass this pool's
+		// privilege rule: that pool's policy pins them to its nodes, which
+		// are not this pool's (validation keeps the pools' labels apart),
+		// so tolerating this pool's taints takes them nowhere near it. The
+		// audit decides the same way.
+		otherPools = []admissionregistrationv1.Variable{{Name: "labelledForAnotherPool",
+			Expression: fmt.Sprintf("object.metadata.?labels[?%s].orValue('') in %s", quote(PoolLabel), quoteList(others))}}
+		privilegeRule = "variables.labelledForAnotherPool || " + privilegeRule
+	}
 	fail := admissionregistrationv1.Fail
 	forbidden := metav1.StatusReasonForbidden
 	return &admissionregistrationv1.ValidatingAdmissionPolicy{
@@ -69,7 +81,7 @@ func Policy(cfg *config.WorkloadIsolation, pool config.Pool) *admissionregistrat
 				Expression: labelled + " ||\n" +
 					"(has(object.spec.tolerations) &&\n" + toleratesEach("object.spec.tolerations", guarded) + ")",
 			}},
-			Variables: []admissionregistrationv1.Variable{
+			Variables: append([]admissionregistrationv1.Variable{
 				{Name: "labelled", Expression: labelled},
 				{Name: "tolerations", Expression: "object.spec.?tolerations.orValue([])"},
 				{Name: "toleratesPool", Expression: toleratesEach("variables.tolerations", guarded)},
@@ -80,7 +92,7 @@ func Policy(cfg *config.WorkloadIsolation, pool config.Pool) *admissionregistrat
 				{Name: "acknowledged", Expression: fmt.Sprintf("variables.acknowledgementLabelled &&\nobject.metadata.?annotations[?%s].orValue('') != '' &&\nrequest.namespace in %s",
 					quote(AcknowledgedReasonAnnotation), quoteList(cfg.Spec.Enforcement.AcknowledgedNamespaces))},
 				{Name: "privileges", Expression: privileges()},
-			},
+			}, otherPools...),
 			Validations: []admissionregistrationv1.Validation{
 				{
 					Expression: "!variables.labelled ||\n(size(variables.untoleratedTaints) == 0 && size(variables.unpinnedLabels) == 0)",
@@ -93,7 +105,7 @@ func Policy(cfg *config.WorkloadIsolation, pool config.Pool) *admissionregistrat
 					Reason: &forbidden,
 				},
 				{
-					Expression: "variables.labelled || !variables.toleratesPool || variables.acknowledged || size(variables.privileges) == 0",
+					Expression: privilegeRule,
 					Message:    fmt.Sprintf("[%s] this pod tolerates the taints of node pool %q and has elevated privileges", RulePrivilegedTolerating, pool.Name),
 					MessageExpression: quote(fmt.Sprintf("[%s] this pod tolerates the taints of node pool %q and has elevated privileges (", RulePrivilegedTolerating, pool.Name)) +
 						" + " + privilegeList + " + " +
@@ -137,6 +149,17 @@ func taintList(taints []corev1.Taint) string {
 		s[i] = taintString(t)
 	}
 	return strings.Join(s, ", ")
+}
+
+// otherPoolNames are the names of the config's pools but this one.
+func otherPoolNames(cfg *config.WorkloadIsolation, pool config.Pool) []string {
+	var out []string
+	for _, p := range cfg.Pools() {
+		if p.Name != pool.Name {
+			out = append(out, p.Name)
+		}
+	}
+	return out
 }
 
 // Binding returns the binding that applies the pool's policy cluster-wide
