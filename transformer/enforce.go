@@ -2,11 +2,13 @@ package transformer
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/isolate-workloads/isolate-workloads/audit"
 	"github.com/isolate-workloads/isolate-workloads/config"
 	"github.com/isolate-workloads/isolate-workloads/enforcement"
 	"github.com/isolate-workloads/isolate-workloads/internal/text"
@@ -57,6 +59,8 @@ type poolLabel struct {
 	object   *yaml.RNode
 	metadata []string
 	pool     string
+	// remove takes the label off instead.
+	remove bool
 }
 
 // planPoolLabel plans the label `isolate-workloads.dev/node-pool: <pool>` on
@@ -102,13 +106,48 @@ func (r *isolation) planPoolLabel(obj *fn.KubeObject, rn *yaml.RNode, row worklo
 		fmt.Sprintf("labelled the pod template %s=%s, which the admission policy of the pool enforces", enforcement.PoolLabel, pool)))
 }
 
+// planPoolLabelRemoval plans taking the pool label off the pod template of a
+// workload whose placement only tolerates its pool, with spec.enforcement:
+// a label left from when it was pinned would make the policy require a
+// pinning it no longer has, and deny its pods.
+func (r *isolation) planPoolLabelRemoval(obj *fn.KubeObject, rn *yaml.RNode, row workload.PodSpecPath) {
+	if r.cfg.Spec.Enforcement == nil {
+		return
+	}
+	metadata, ok := audit.TemplateMetadataFields(row.Fields())
+	if !ok {
+		return
+	}
+	v, _ := rn.Pipe(yaml.Lookup(append(metadata, "labels", enforcement.PoolLabel)...))
+	if v == nil {
+		return
+	}
+	labelsPath := field.NewPath(metadata[0], metadata[1:]...).Child("labels")
+	r.poolLabels = append(r.poolLabels, poolLabel{object: rn, metadata: metadata, remove: true})
+	r.changed = append(r.changed, objectResult(obj, fn.Info, labelsPath.Key(enforcement.PoolLabel).String(), fmt.Sprintf(
+		"removed the label %s=%s from the pod template: its selector only tolerates the pool (nodeAffinity %s), and the admission policy would require pods with the label to be pinned",
+		enforcement.PoolLabel, yaml.GetValue(v), config.AffinityNone)))
+}
+
 // poolLabelSummary counts the labelled pod templates for the summary: a
 // workload that was isolated already may still get the label.
 func (r *isolation) poolLabelSummary() string {
-	if n := len(r.poolLabels); n > 0 {
-		return fmt.Sprintf("; labelled %s for the admission policy", text.Plural(n, "pod template"))
+	labelled, removed := 0, 0
+	for _, l := range r.poolLabels {
+		if l.remove {
+			removed++
+		} else {
+			labelled++
+		}
 	}
-	return ""
+	var out string
+	if labelled > 0 {
+		out += fmt.Sprintf("; labelled %s for the admission policy", text.Plural(labelled, "pod template"))
+	}
+	if removed > 0 {
+		out += fmt.Sprintf("; took the pool label off %s with a tolerate-only placement", text.Plural(removed, "pod template"))
+	}
+	return out
 }
 
 // applyPoolLabels writes the planned labels. planPoolLabel checked that
@@ -118,6 +157,15 @@ func (r *isolation) applyPoolLabels() {
 		labels := l.object.YNode()
 		for _, name := range append(l.metadata, "labels") {
 			labels = mapField(labels, name)
+		}
+		if l.remove {
+			for i := 0; i+1 < len(labels.Content); i += 2 {
+				if labels.Content[i].Value == enforcement.PoolLabel {
+					labels.Content = slices.Delete(labels.Content, i, i+2)
+					break
+				}
+			}
+			continue
 		}
 		value := yaml.NewStringRNode(l.pool).YNode()
 		// A pool named yes or on is a string that YAML 1.1 readers would

@@ -324,6 +324,8 @@ func (r *isolation) planWorkload(obj *fn.KubeObject, rn *yaml.RNode, row workloa
 			}
 			if choice.Placement.Pins() {
 				r.planPoolLabel(obj, rn, row, path, pool.Name)
+			} else {
+				r.planPoolLabelRemoval(obj, rn, row)
 			}
 			r.auditPlaced(obj, podSpec, path, plan.Apply(scheduling), choice)
 		}
@@ -403,6 +405,9 @@ func (r *isolation) summary() *fn.Result {
 		parts := make([]string, len(r.pools))
 		for i, p := range r.pools {
 			parts[i] = fmt.Sprintf("%q: %d of %d", p.Name, s.perPool[i].changed, s.perPool[i].selected)
+			if s.perPool[i].selected == 0 {
+				parts[i] = fmt.Sprintf("%q: none selected", p.Name)
+			}
 		}
 		msg += " (" + strings.Join(parts, ", ") + ")"
 	}
