@@ -77,6 +77,7 @@ func (w *WorkloadIsolation) validateEnforcement(path *field.Path) field.ErrorLis
 // deny, or whose policy would protect nothing, pool by pool.
 func (w *WorkloadIsolation) validateEnforcedPool(path *field.Path) field.ErrorList {
 	var errs field.ErrorList
+	reported := map[string]bool{}
 	for _, p := range w.pools {
 		keepsPodsOut := slices.ContainsFunc(p.Taints, func(t Taint) bool {
 			return t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute
@@ -85,7 +86,10 @@ func (w *WorkloadIsolation) validateEnforcedPool(path *field.Path) field.ErrorLi
 			errs = append(errs, field.Invalid(path, field.OmitValueType{}, fmt.Sprintf(
 				"the policy guards the pool's NoSchedule and NoExecute taints, and %s has neither: every pod may run on the pool, so there is nothing to enforce", p.Path.Child("taints"))))
 		}
-		if !p.Placement.Pins() {
+		// spec.placement, shared by the pools without their own, is
+		// reported once.
+		if at := p.PlacementPath.String(); !p.Placement.Pins() && !reported[at] {
+			reported[at] = true
 			errs = append(errs, unpinned(path, p.PlacementPath, p.Placement))
 		}
 		for j, s := range p.Selectors {

@@ -36,6 +36,18 @@ type Pool struct {
 // (which Load runs), and nil before.
 func (w *WorkloadIsolation) Pools() []Pool { return w.pools }
 
+// SystemPoolBase is the index of the pool whose provider blocks, and so
+// targets, the system pool takes: the first pool that emits a target, or
+// the first pool when none does.
+func (w *WorkloadIsolation) SystemPoolBase() int {
+	for i, p := range w.pools {
+		if len(p.EmittedTargets()) > 0 {
+			return i
+		}
+	}
+	return 0
+}
+
 // MultiPool reports whether the config uses the spec.nodePools form.
 func (w *WorkloadIsolation) MultiPool() bool { return len(w.Spec.NodePools) > 0 }
 
@@ -96,6 +108,9 @@ func (p *Pool) placementOf(selector int) (placement Placement, own bool) {
 func (w *WorkloadIsolation) resolvePools(spec *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	w.pools = nil
+	if w.Spec.NodePools != nil && len(w.Spec.NodePools) == 0 && w.Spec.NodePool == nil {
+		return field.ErrorList{field.Required(spec.Child("nodePools"), "at least one pool, or spec.nodePool with spec.selectors for one")}
+	}
 	if !w.MultiPool() {
 		p := Pool{Path: spec.Child("nodePool"), Placement: w.Spec.Placement, PlacementPath: spec.Child("placement"),
 			Selectors: w.Spec.Selectors, SelectorsPath: spec.Child("selectors")}

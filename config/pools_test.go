@@ -82,6 +82,13 @@ func TestValidatePools(t *testing.T) {
 			w.Spec.NodePools[1].Selectors[0].Placement = &Placement{NodeAffinity: AffinityPreferred}
 			w.Default()
 		}, []string{"spec.enforcement"}},
+		{"invalid-shared-placement-under-enforcement-reported-once", func(w *WorkloadIsolation) {
+			w.Spec.Enforcement = &Enforcement{ValidationActions: []admissionregistrationv1.ValidationAction{admissionregistrationv1.Deny}}
+			w.Spec.Placement = Placement{NodeAffinity: AffinityNone}
+		}, []string{"spec.enforcement"}},
+		{"invalid-empty-pool-list", func(w *WorkloadIsolation) {
+			w.Spec.NodePools = []PoolSpec{}
+		}, []string{"spec.nodePools"}},
 		{"invalid-one-pool-of-two-not-enforceable", func(w *WorkloadIsolation) {
 			w.Spec.Enforcement = &Enforcement{ValidationActions: []admissionregistrationv1.ValidationAction{admissionregistrationv1.Deny}}
 			w.Spec.NodePools[1].Taints[0].Effect = corev1.TaintEffectPreferNoSchedule
@@ -182,4 +189,19 @@ func TestOnePoolFormResolvesToOnePool(t *testing.T) {
 	assert.Equal(t, "spec.placement", p.PlacementPath.String())
 	assert.Equal(t, "untrusted-pool", p.Name)
 	assert.False(t, w.MultiPool())
+}
+
+// TestSystemPoolTakesTheFirstEmittingPool: the system pool is emitted with
+// the provider blocks of the first pool that emits a target, so a first
+// pool without targets does not silently drop it.
+func TestSystemPoolTakesTheFirstEmittingPool(t *testing.T) {
+	w := validPools()
+	w.Spec.NodePools[1].Karpenter = validKarpenter()
+	w.Spec.SystemNodePool = &SystemNodePool{Name: "system", TaintValue: "true", TaintEffect: corev1.TaintEffectNoSchedule}
+	require.Empty(t, w.Validate())
+	assert.Equal(t, 1, w.SystemPoolBase())
+
+	w = validPools()
+	require.Empty(t, w.Validate())
+	assert.Equal(t, 0, w.SystemPoolBase(), "no pool emits: the first")
 }

@@ -171,7 +171,8 @@ func (w *WorkloadIsolation) ValidateTargets(targets []string) field.ErrorList {
 }
 
 // validateTargets checks the targets for pool i. The system pool takes the
-// provider blocks of the first pool, so its labels are checked with it.
+// provider blocks of the pool SystemPoolBase names, so its labels are
+// checked with that pool's.
 func (w *WorkloadIsolation) validateTargets(i int, targets []string) field.ErrorList {
 	pool := w.pools[i]
 	p := pool.NodePool
@@ -179,7 +180,7 @@ func (w *WorkloadIsolation) validateTargets(i int, targets []string) field.Error
 	errs := validateTargets(p, pool.Path)
 	emitted := p.EmittedTargets()
 	errs = append(errs, validateLabelsFor(emitted, p.Labels, pool.Path.Child("labels"))...)
-	if s := w.Spec.SystemNodePool; s != nil && i == 0 {
+	if s := w.Spec.SystemNodePool; s != nil && i == w.SystemPoolBase() {
 		errs = append(errs, validateLabelsFor(emitted, s.Labels, field.NewPath("spec", "systemNodePool", "labels"))...)
 	}
 	return errs

@@ -30,14 +30,14 @@ var renderers = map[string]Renderer{
 
 // Pools returns the pools a config creates: the dedicated ones, and the
 // system pool when there is one, which takes the provider blocks (and so
-// the targets) of the first.
+// the targets) of the first pool that emits any.
 func Pools(cfg *config.WorkloadIsolation) []Pool {
 	var pools []Pool
 	for _, p := range cfg.Pools() {
 		pools = append(pools, Pool{NodePool: p.NodePool, Path: p.Path})
 	}
 	if s := cfg.Spec.SystemNodePool; s != nil && len(pools) > 0 {
-		pools = append(pools, Pool{NodePool: s.NodePool(pools[0].NodePool), Path: field.NewPath("spec", "systemNodePool")})
+		pools = append(pools, Pool{NodePool: s.NodePool(pools[cfg.SystemPoolBase()].NodePool), Path: field.NewPath("spec", "systemNodePool")})
 	}
 	return pools
 }
