@@ -107,6 +107,9 @@ func TestValidate(t *testing.T) {
 			w.Spec.SystemNodePool = &SystemNodePool{Name: "system", TaintValue: "true", TaintEffect: corev1.TaintEffectNoSchedule,
 				Labels: map[string]string{"kubernetes.io/hostname": "a"}}
 		}, "spec.systemNodePool.labels[kubernetes.io/hostname]"},
+		{"invalid-system-pool-named-as-the-pool", func(w *WorkloadIsolation) {
+			w.Spec.SystemNodePool = &SystemNodePool{Name: "untrusted-pool", TaintValue: "true", TaintEffect: corev1.TaintEffectNoSchedule}
+		}, "spec.systemNodePool.name"},
 		{"valid-karpenter-capacity-type-label", func(w *WorkloadIsolation) {
 			w.Spec.NodePool.Karpenter = validKarpenter()
 			w.Spec.NodePool.Labels["karpenter.sh/capacity-type"] = "spot"
