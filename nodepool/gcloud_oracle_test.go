@@ -16,6 +16,7 @@ import (
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 
 	"github.com/isolate-workloads/isolate-workloads/config"
+	"github.com/isolate-workloads/isolate-workloads/internal/configtest"
 )
 
 // gcloudPath finds the real gcloud. Off CI a missing gcloud skips the
@@ -85,19 +86,6 @@ func runGcloud(t *testing.T, srv *httptest.Server, commandLine string) (string, 
 	)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
-}
-
-func loadConfig(t *testing.T, text string) *config.WorkloadIsolation {
-	t.Helper()
-	obj, err := fn.ParseKubeObject([]byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, errs := config.Load(obj)
-	if len(errs) > 0 {
-		t.Fatalf("config: %v", errs)
-	}
-	return cfg
 }
 
 const gkeHeader = `apiVersion: fn.kpt.dev/v1alpha1
@@ -181,7 +169,7 @@ func TestGcloudOracle(t *testing.T) {
 	gcloudPath(t)
 	for name, text := range gcloudCases {
 		t.Run(name, func(t *testing.T) {
-			cfg := loadConfig(t, text)
+			cfg := configtest.Load(t, text)
 			emitted, err := Render(cfg, []string{config.TargetGKEOnAWS})
 			if err != nil {
 				t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/isolate-workloads/isolate-workloads/audit"
 	"github.com/isolate-workloads/isolate-workloads/config"
+	"github.com/isolate-workloads/isolate-workloads/internal/configtest"
 )
 
 // The policy's tests run in two places: on a real API server (enforcement,
@@ -52,15 +53,7 @@ const Namespace = "apps"
 // Config loads PoolConfig.
 func Config(t testing.TB) *config.WorkloadIsolation {
 	t.Helper()
-	obj, err := fn.ParseKubeObject([]byte(PoolConfig))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, errs := config.Load(obj)
-	if len(errs) > 0 {
-		t.Fatal(errs.ToAggregate())
-	}
-	return cfg
+	return configtest.Load(t, PoolConfig)
 }
 
 // AgreementSpecs returns the table of cases a generator could miss, then 300

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/isolate-workloads/isolate-workloads/config"
+	"github.com/isolate-workloads/isolate-workloads/internal/configtest"
 	"github.com/isolate-workloads/isolate-workloads/internal/testcluster"
 	"github.com/isolate-workloads/isolate-workloads/nodepool"
 )
@@ -28,7 +29,7 @@ func TestAPIServerJudgesEmittedObjects(t *testing.T) {
 	}
 	c.CreateNamespace(t, "infra")
 
-	cfg := loadConfig(t, allTargetsConfig)
+	cfg := configtest.Load(t, allTargetsConfig)
 	targets := []string{config.TargetKarpenter, config.TargetConfigConnector, config.TargetCrossplaneGKEOnAWS, config.TargetCAPA}
 	emitted, err := nodepool.Render(cfg, targets)
 	if err != nil {

@@ -6,9 +6,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/kptdev/krm-functions-sdk/go/fn"
-
 	"github.com/isolate-workloads/isolate-workloads/config"
+	"github.com/isolate-workloads/isolate-workloads/internal/configtest"
 	"github.com/isolate-workloads/isolate-workloads/nodepool"
 	"github.com/isolate-workloads/isolate-workloads/oracles/crdschema"
 )
@@ -54,19 +53,6 @@ func schemaFor(t *testing.T, apiVersion, kind string) *crdschema.Schema {
 		t.Fatalf("no upstream CRD for %s %s: the renderer emits an apiVersion the provider does not serve", apiVersion, kind)
 	}
 	return s
-}
-
-func loadConfig(t *testing.T, text string) *config.WorkloadIsolation {
-	t.Helper()
-	obj, err := fn.ParseKubeObject([]byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, errs := config.Load(obj)
-	if len(errs) > 0 {
-		t.Fatalf("config: %v", errs)
-	}
-	return cfg
 }
 
 const allTargetsConfig = `apiVersion: fn.kpt.dev/v1alpha1
@@ -126,7 +112,7 @@ spec:
 // TestEmittedObjectsMatchUpstreamSchemas validates every emitted Kubernetes
 // object, for the pool and the system pool, against its provider's CRD.
 func TestEmittedObjectsMatchUpstreamSchemas(t *testing.T) {
-	cfg := loadConfig(t, allTargetsConfig)
+	cfg := configtest.Load(t, allTargetsConfig)
 	targets := []string{config.TargetKarpenter, config.TargetConfigConnector, config.TargetCrossplaneGKEOnAWS, config.TargetCAPA}
 	emitted, err := nodepool.Render(cfg, targets)
 	if err != nil {
@@ -148,7 +134,7 @@ func TestEmittedObjectsMatchUpstreamSchemas(t *testing.T) {
 // TestGoogleEffectSpelling covers the schemas that have no effect enum:
 // Config Connector and Crossplane take the Google API spelling.
 func TestGoogleEffectSpelling(t *testing.T) {
-	cfg := loadConfig(t, allTargetsConfig)
+	cfg := configtest.Load(t, allTargetsConfig)
 	emitted, err := nodepool.Render(cfg, []string{config.TargetConfigConnector, config.TargetCrossplaneGKEOnAWS})
 	if err != nil {
 		t.Fatal(err)
@@ -200,7 +186,7 @@ func poolObjectByTarget(emitted []nodepool.Emitted) map[string]string {
 // TestSchemaValidatorCatchesMistakes proves the oracle can fail: each row is
 // an emitted object with one mistake a renderer could make.
 func TestSchemaValidatorCatchesMistakes(t *testing.T) {
-	cfg := loadConfig(t, allTargetsConfig)
+	cfg := configtest.Load(t, allTargetsConfig)
 	emitted, err := nodepool.Render(cfg, []string{config.TargetKarpenter, config.TargetCrossplaneGKEOnAWS, config.TargetCAPA, config.TargetConfigConnector})
 	if err != nil {
 		t.Fatal(err)
