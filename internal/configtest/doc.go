@@ -1,0 +1,2 @@
+// Package configtest loads WorkloadIsolation configs for tests.
+package configtest
